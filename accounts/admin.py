@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import AdminLoginForm
+from accounts.models import Address, LoginThrottle, PaymentMethod, User
+
+admin.site.login_form = AdminLoginForm
+admin.site.site_header = "ShopWave back office"
+admin.site.site_title = "ShopWave back office"
+admin.site.index_title = "Run the shop"
+
+
+class AddressInline(admin.TabularInline):
+    model = Address
+    extra = 0
+    fields = ["label", "full_name", "line1", "city", "postal_code", "country", "is_default"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class PaymentMethodInline(admin.TabularInline):
+    model = PaymentMethod
+    extra = 0
+    fields = ["brand", "last4", "exp_month", "exp_year", "cardholder_name", "is_default"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "date_joined", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    search_fields = ["email", "full_name"]
+    readonly_fields = ["last_login", "date_joined"]
+    inlines = [AddressInline, PaymentMethodInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("full_name",)}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    list_display = ["scope", "subject", "failures", "window_started_at", "locked_until"]
+    list_filter = ["scope"]
+    search_fields = ["subject"]
+    readonly_fields = ["scope", "subject", "failures", "window_started_at", "locked_until"]
+    actions = ["unlock"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.action(description="Unlock the selected keys")
+    def unlock(self, request, queryset):  # type: ignore[no-untyped-def]
+        count = queryset.update(failures=0, locked_until=None)
+        self.message_user(request, f"Unlocked {count} key(s).")

@@ -1,0 +1,21 @@
+"""Pool hygiene, importable from settings (no Django imports here).
+
+Request context is set transaction-locally, so it ends with the request's transaction.
+This reset runs when a connection goes back to the pool and clears the same settings
+at session level too, so even a stray session-level SET can never reach the next
+request. It deliberately avoids DISCARD ALL, which would also undo connection set-up.
+"""
+
+from typing import Any
+
+CONTEXT_SETTINGS = ("app.user_id", "app.seller_id", "app.login_email", "app.session_key")
+
+RESET_SQL = "SELECT pg_catalog.set_config('role', 'none', false), " + ", ".join(
+    f"pg_catalog.set_config('{name}', '', false)" for name in CONTEXT_SETTINGS
+)
+
+
+def reset_pooled_connection(conn: Any) -> None:
+    """psycopg_pool `reset` callback: the connection is idle and must be left idle."""
+    with conn.transaction():
+        conn.execute(RESET_SQL)

@@ -1,0 +1,37 @@
+"""Database sessions behind row-level security.
+
+django_session is readable only for the key set in `app.session_key`, so a request
+(or an injected query) can read and write its own session and nobody else's. Each
+operation names the one key it touches before it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import connections, router
+
+
+class SessionStore(DatabaseSessionStore):
+    def _scope(self, session_key: str | None) -> None:
+        using = router.db_for_write(self.model)
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT pg_catalog.set_config('app.session_key', %s, true)", [session_key or ""])
+
+    def _get_session_from_db(self) -> Any:
+        self._scope(self.session_key)
+        return super()._get_session_from_db()
+
+    def exists(self, session_key: str) -> bool:
+        self._scope(session_key)
+        return super().exists(session_key)
+
+    def save(self, must_create: bool = False) -> None:
+        if self.session_key is not None:
+            self._scope(self.session_key)
+        super().save(must_create=must_create)
+
+    def delete(self, session_key: str | None = None) -> None:
+        self._scope(session_key or self.session_key)
+        super().delete(session_key)

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shopwave import health, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("account/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "shopwave.views.bad_request"
+handler403 = "shopwave.views.permission_denied"
+handler404 = "shopwave.views.page_not_found"
+handler500 = "shopwave.views.server_error"
