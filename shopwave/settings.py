@@ -173,7 +173,7 @@ LOGIN_THROTTLE = {
 SESSION_ENGINE = "shopwave.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ShopWave <no-reply@shopwave.example>")
 
 

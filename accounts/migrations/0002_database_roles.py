@@ -77,6 +77,7 @@ BEGIN
     PERFORM pg_catalog.set_config('app.user_id', coalesce(p_user_id::text, ''), true);
     PERFORM pg_catalog.set_config('app.seller_id', coalesce(p_seller_id::text, ''), true);
     PERFORM pg_catalog.set_config('app.login_email', '', true);
+    PERFORM pg_catalog.set_config('app.session_key', '', true);
 END
 $$;
 

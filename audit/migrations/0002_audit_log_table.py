@@ -130,6 +130,7 @@ $$;
 -- A new owner needs CREATE on the schema at the moment of the change only.
 GRANT CREATE ON SCHEMA public TO commerce_definer;
 ALTER FUNCTION audit_record_change() OWNER TO commerce_definer;
+REVOKE ALL ON FUNCTION audit_record_change() FROM PUBLIC;
 REVOKE CREATE ON SCHEMA public FROM commerce_definer;
 """
 

@@ -1,0 +1,41 @@
+"""Shared fixtures. Tests run against a real PostgreSQL test database built by the
+migrations (roles, RLS, triggers exist only there). The test process connects as the
+owner login; security tests switch into the request roles exactly as requests do."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+
+from shopwave import dbcontext
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+# make between browser steps are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # Argon2 is the production hasher (tests/accounts/test_passwords.py proves it);
+    # elsewhere a cheap hasher keeps the suite fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextmanager
+def acting_as(role: str, user_id: int | None = None, seller_id: int | None = None) -> Iterator[None]:
+    """Run the block in a request role with a user context, as a web request would."""
+    dbcontext.set_user_context(role=role, user_id=user_id, seller_id=seller_id)
+    try:
+        yield
+    finally:
+        dbcontext.clear_user_context()
+
+
+def sql(query: str, params: list | tuple | None = None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params or [])
+        return cursor.fetchall() if cursor.description else []
