@@ -25,6 +25,15 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):  # type: ignore[no-untyped-def]
+    # The hashed manifest exists only after collectstatic; tests must not depend on it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @contextmanager
 def acting_as(role: str, user_id: int | None = None, seller_id: int | None = None) -> Iterator[None]:
     """Run the block in a request role with a user context, as a web request would."""
