@@ -25,7 +25,8 @@ $(STAMP): requirements.lock
 install: $(STAMP) ## Create the virtualenv and install the locked dependencies
 
 db: install ## Start the project-local PostgreSQL (skipped when DATABASE_URL is set)
-	@if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: using that server"; else bash scripts/devdb.sh start; fi
+	@if [ -n "$$DATABASE_URL" ] || grep -qs '^DATABASE_URL=' .env; then \
+		echo "DATABASE_URL is set: using that server"; else bash scripts/devdb.sh start; fi
 
 db-stop: ## Stop the project-local PostgreSQL
 	@bash scripts/devdb.sh stop

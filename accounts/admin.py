@@ -14,8 +14,7 @@ admin.site.index_title = "Run the shop"
 class AddressInline(admin.TabularInline):
     model = Address
     extra = 0
-    fields = ["label", "full_name", "line1", "city", "postal_code", "country", "is_default"]
-    readonly_fields = fields
+    fields = readonly_fields = ("label", "full_name", "line1", "city", "postal_code", "country", "is_default")
     can_delete = False
     show_change_link = False
 
@@ -26,8 +25,7 @@ class AddressInline(admin.TabularInline):
 class PaymentMethodInline(admin.TabularInline):
     model = PaymentMethod
     extra = 0
-    fields = ["brand", "last4", "exp_month", "exp_year", "cardholder_name", "is_default"]
-    readonly_fields = fields
+    fields = readonly_fields = ("brand", "last4", "exp_month", "exp_year", "cardholder_name", "is_default")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from accounts.models import Address, User
 from processor import tokenize
 from shopwave import dbcontext
 
-DEMO_PASSWORD = "shopwave-demo-2026"
+DEMO_PASSWORD = "shopwave-demo-2026"  # noqa: S105 -- public demo login, local data only
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,29 @@ def seed_accounts() -> None:
         # user_register switched this transaction to act as the shopper, under RLS.
         services.address_save(
             user=shopper,
-            address=Address(label="Home", full_name="Alex Shopper", line1="12 Harbour Street",
-                            city="Portland", region="ME", postal_code="04101", country="US",
-                            phone="+1 207 555 0142"),
+            address=Address(
+                label="Home",
+                full_name="Alex Shopper",
+                line1="12 Harbour Street",
+                city="Portland",
+                region="ME",
+                postal_code="04101",
+                country="US",
+                phone="+1 207 555 0142",
+            ),
         )
         services.address_save(
             user=shopper,
-            address=Address(label="Office", full_name="Alex Shopper", line1="400 Congress Street",
-                            line2="Suite 5", city="Portland", region="ME", postal_code="04101", country="US"),
+            address=Address(
+                label="Office",
+                full_name="Alex Shopper",
+                line1="400 Congress Street",
+                line2="Suite 5",
+                city="Portland",
+                region="ME",
+                postal_code="04101",
+                country="US",
+            ),
         )
         card = tokenize(number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
         services.payment_method_add(user=shopper, card=card, cardholder_name="Alex Shopper")

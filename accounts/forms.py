@@ -19,19 +19,25 @@ from shopwave import dbcontext
 
 class SignUpForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    full_name = forms.CharField(label="Full name", max_length=150, required=False,
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    password1 = forms.CharField(label="Password", strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=password_validation.password_validators_help_text_html())
-    password2 = forms.CharField(label="Confirm password", strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    full_name = forms.CharField(
+        label="Full name", max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Confirm password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean_email(self) -> str:
         return normalize_email(self.cleaned_data["email"])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords do not match.")
@@ -48,7 +54,6 @@ class ThrottledLoginMixin:
     """Refuses logins for an email or client address that failed too often lately."""
 
     request: Any
-    error_messages: dict[str, str]
 
     def clean(self) -> dict[str, Any]:
         email = normalize_email(self.data.get("username", ""))  # type: ignore[attr-defined]
@@ -61,7 +66,7 @@ class ThrottledLoginMixin:
                 params={"minutes": throttle.minutes_left(until)},
             )
         try:
-            data = super().clean()  # type: ignore[misc]
+            data: dict[str, Any] = super().clean()  # type: ignore[misc]
         except ValidationError:
             throttle.record_failure(email, address)
             raise
@@ -122,7 +127,8 @@ class AddressForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("label", "full_name", "line1", "line2"):
             if looks_like_card_number(data.get(name) or ""):
                 self.add_error(name, "This looks like a card number; card numbers are never stored in addresses.")
@@ -137,31 +143,43 @@ def _year_choices() -> list[tuple[int, int]]:
 class PaymentMethodForm(forms.Form):
     """Takes a card number only to hand it to the processor; the number is never stored."""
 
-    cardholder_name = forms.CharField(label="Name on card", max_length=150,
-                                      widget=forms.TextInput(attrs={"autocomplete": "cc-name"}))
-    number = forms.CharField(label="Card number", max_length=23,
-                             widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}))
-    exp_month = forms.TypedChoiceField(label="Expiry month", coerce=int,
-                                       choices=[(m, f"{m:02d}") for m in range(1, 13)])
+    cardholder_name = forms.CharField(
+        label="Name on card", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "cc-name"})
+    )
+    number = forms.CharField(
+        label="Card number",
+        max_length=23,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    exp_month = forms.TypedChoiceField(
+        label="Expiry month", coerce=int, choices=[(m, f"{m:02d}") for m in range(1, 13)]
+    )
     exp_year = forms.TypedChoiceField(label="Expiry year", coerce=int, choices=_year_choices)
-    cvc = forms.CharField(label="Security code (CVC)", max_length=4,
-                          widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}))
+    cvc = forms.CharField(
+        label="Security code (CVC)",
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
     make_default = forms.BooleanField(label="Use as my default payment method", required=False)
 
     card: CardToken | None = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         if looks_like_card_number(data["cardholder_name"]):
             self.add_error("cardholder_name", "Enter the name printed on the card, not its number.")
             return data
         try:
-            self.card = tokenize(number=data["number"], exp_month=data["exp_month"],
-                                 exp_year=data["exp_year"], cvc=data["cvc"])
+            self.card = tokenize(
+                number=data["number"], exp_month=data["exp_month"], exp_year=data["exp_year"], cvc=data["cvc"]
+            )
         except CardError as exc:
-            field = {"expired_card": "exp_year", "invalid_expiry": "exp_year", "invalid_cvc": "cvc"}.get(exc.code, "number")
+            field = {"expired_card": "exp_year", "invalid_expiry": "exp_year", "invalid_cvc": "cvc"}.get(
+                exc.code, "number"
+            )
             self.add_error(field, ValidationError(exc.message, code=exc.code))
         # The number and CVC leave the form here: nothing downstream may see them.
         data.pop("number", None)

@@ -107,7 +107,9 @@ def address_set_default(*, user: User, address_id: int) -> None:
         _set_default(Address, user=user, pk=address_id, missing=ADDRESS_MISSING)
 
 
-def payment_method_add(*, user: User, card: CardToken, cardholder_name: str, make_default: bool = False) -> PaymentMethod:
+def payment_method_add(
+    *, user: User, card: CardToken, cardholder_name: str, make_default: bool = False
+) -> PaymentMethod:
     """Keep a tokenized card (never its number); the first card becomes the default."""
     with transaction.atomic():
         _lock_owner(user)

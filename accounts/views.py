@@ -15,8 +15,14 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import AddressForm, LoginForm, PaymentMethodForm, ProfileForm, ShopPasswordResetForm, SignUpForm
-from accounts.models import Address
+from accounts.models import Address, User
 from shopwave import dbcontext
+
+
+class AuthedRequest(HttpRequest):
+    """A request behind @login_required: its user is a real account."""
+
+    user: User  # type: ignore[assignment]
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -100,7 +106,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,29 +123,32 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def address_list(request: HttpRequest) -> HttpResponse:
+def address_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/address_list.html", {"addresses": selectors.address_list(user=request.user)})
 
 
 @login_required
-def address_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def address_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     address = Address() if pk is None else selectors.address_get(user=request.user, pk=pk)
     if address is None:
         raise Http404("No such address")
-    form = AddressForm(request.POST or None, instance=address,
-                       initial={"full_name": request.user.full_name} if pk is None else None)
+    form = AddressForm(
+        request.POST or None, instance=address, initial={"full_name": request.user.full_name} if pk is None else None
+    )
     if request.method == "POST" and form.is_valid():
-        services.address_save(user=request.user, address=form.save(commit=False),
-                              make_default=form.cleaned_data["make_default"])
+        services.address_save(
+            user=request.user, address=form.save(commit=False), make_default=form.cleaned_data["make_default"]
+        )
         messages.success(request, "Address saved.")
         return redirect(_safe_next(request, str(reverse_lazy("accounts:addresses"))))
-    return render(request, "accounts/address_form.html",
-                  {"form": form, "address": address, "next": _safe_next(request, "")})
+    return render(
+        request, "accounts/address_form.html", {"form": form, "address": address, "next": _safe_next(request, "")}
+    )
 
 
 @login_required
 @require_POST
-def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def address_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         services.address_delete(user=request.user, address_id=pk)
     except services.AccountError as exc:
@@ -150,7 +159,7 @@ def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def address_make_default(request: HttpRequest, pk: int) -> HttpResponse:
+def address_make_default(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         services.address_set_default(user=request.user, address_id=pk)
     except services.AccountError as exc:
@@ -160,22 +169,27 @@ def address_make_default(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def payment_method_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/payment_method_list.html",
-                  {"payment_methods": selectors.payment_method_list(user=request.user)})
+def payment_method_list(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/payment_method_list.html",
+        {"payment_methods": selectors.payment_method_list(user=request.user)},
+    )
 
 
 @login_required
 @sensitive_post_parameters("number", "cvc")
-def payment_method_add(request: HttpRequest) -> HttpResponse:
-    form = PaymentMethodForm(request.POST or None,
-                             initial={"cardholder_name": request.user.full_name})
+def payment_method_add(request: AuthedRequest) -> HttpResponse:
+    form = PaymentMethodForm(request.POST or None, initial={"cardholder_name": request.user.full_name})
     if request.method == "POST" and form.is_valid():
         assert form.card is not None
         try:
-            services.payment_method_add(user=request.user, card=form.card,
-                                        cardholder_name=form.cleaned_data["cardholder_name"],
-                                        make_default=form.cleaned_data["make_default"])
+            services.payment_method_add(
+                user=request.user,
+                card=form.card,
+                cardholder_name=form.cleaned_data["cardholder_name"],
+                make_default=form.cleaned_data["make_default"],
+            )
         except services.AccountError as exc:
             form.add_error(exc.field, exc.message)
         else:
@@ -186,7 +200,7 @@ def payment_method_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def payment_method_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_method_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         services.payment_method_delete(user=request.user, payment_method_id=pk)
     except services.AccountError as exc:
@@ -197,7 +211,7 @@ def payment_method_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def payment_method_make_default(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_method_make_default(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         services.payment_method_set_default(user=request.user, payment_method_id=pk)
     except services.AccountError as exc:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-
 # Digit runs that look like a card number: 13-19 digits, optionally grouped by spaces or
 # dashes. The database refuses such runs in every free-text column next to card data.
 PAN_PATTERN = r"(\d[ -]?){12,18}\d"
@@ -74,7 +73,7 @@ def card_brand(number: str) -> str:
         return "mastercard"
     if number[:2] in {"34", "37"}:
         return "amex"
-    if number.startswith("6011") or number.startswith("65"):
+    if number.startswith(("6011", "65")):
         return "discover"
     return "other"
 

@@ -42,8 +42,9 @@ _EXEMPT_PREFIXES = ("/healthz", "/" + settings.STATIC_URL.lstrip("/"))
 ADMIN_PREFIX = "/admin/"
 
 
-def set_user_context(*, role: str, user_id: int | None = None, seller_id: int | None = None,
-                     using: str = "default") -> None:
+def set_user_context(
+    *, role: str, user_id: int | None = None, seller_id: int | None = None, using: str = "default"
+) -> None:
     """Switch the current transaction to `role` acting for `user_id` (transaction-local)."""
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT set_user_context(%s, %s, %s)", [role, user_id, seller_id])

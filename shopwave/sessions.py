@@ -21,7 +21,7 @@ class SessionStore(DatabaseSessionStore):
 
     def _get_session_from_db(self) -> Any:
         self._scope(self.session_key)
-        return super()._get_session_from_db()
+        return super()._get_session_from_db()  # type: ignore[misc]  # private in the stubs
 
     def exists(self, session_key: str) -> bool:
         self._scope(session_key)

@@ -173,7 +173,7 @@ LOGIN_THROTTLE = {
 SESSION_ENGINE = "shopwave.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
-MAILERS = {"default": {"BACKEND": env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
+
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ShopWave <no-reply@shopwave.example>")
 
 
@@ -231,6 +231,25 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
+}
+
+
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587 (django-environ syntax).
+# Local runs (SECURE=false) print mail to the console unless EMAIL_URL says otherwise.
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25" if SECURE else "consolemail://")
+_email_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {k: v for k, v in _email_options.items() if v} if "smtp" in _email["EMAIL_BACKEND"] else {},
+    }
 }
 
 

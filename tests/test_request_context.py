@@ -144,8 +144,10 @@ def test_pooled_connection_carries_no_identity_between_requests():  # type: igno
         # Even a session-level SET made by buggy code is gone when the pool hands the
         # connection out again.
         with web.cursor() as cursor:
-            cursor.execute("SELECT set_config('role', 'commerce_customer', false),"
-                           " set_config('app.user_id', %s, false)", [str(a.pk)])
+            cursor.execute(
+                "SELECT set_config('role', 'commerce_customer', false), set_config('app.user_id', %s, false)",
+                [str(a.pk)],
+            )
         web.close()
         assert anonymous.get("/careless/addresses/").content.decode() == ""
         with web.cursor() as cursor:

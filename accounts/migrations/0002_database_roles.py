@@ -106,7 +106,7 @@ DROP FUNCTION IF EXISTS app_user_id();
 """
 
 
-def grant_request_roles_to_web_login(apps, schema_editor):  # noqa: ARG001
+def grant_request_roles_to_web_login(apps, schema_editor):
     web_login = settings.SHOPWAVE_WEB_DB_USER
     quote = schema_editor.connection.ops.quote_name
     with schema_editor.connection.cursor() as cursor:

@@ -5,34 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('occurred_at', models.DateTimeField()),
-                ('table_name', models.TextField()),
-                ('row_key', models.TextField()),
-                ('action', models.TextField(choices=[('INSERT', 'Insert'), ('UPDATE', 'Update'), ('DELETE', 'Delete')])),
-                ('before', models.JSONField(null=True)),
-                ('after', models.JSONField(null=True)),
-                ('changed_fields', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), null=True)),
-                ('db_role', models.TextField()),
-                ('app_user_id', models.BigIntegerField(null=True)),
-                ('txid', models.BigIntegerField()),
+                ("id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("occurred_at", models.DateTimeField()),
+                ("table_name", models.TextField()),
+                ("row_key", models.TextField()),
+                (
+                    "action",
+                    models.TextField(choices=[("INSERT", "Insert"), ("UPDATE", "Update"), ("DELETE", "Delete")]),
+                ),
+                ("before", models.JSONField(null=True)),
+                ("after", models.JSONField(null=True)),
+                ("changed_fields", django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), null=True)),
+                ("db_role", models.TextField()),
+                ("app_user_id", models.BigIntegerField(null=True)),
+                ("txid", models.BigIntegerField()),
             ],
             options={
-                'verbose_name': 'audit log entry',
-                'verbose_name_plural': 'audit log',
-                'db_table': 'audit_log',
-                'ordering': ['-occurred_at', '-id'],
-                'managed': False,
+                "verbose_name": "audit log entry",
+                "verbose_name_plural": "audit log",
+                "db_table": "audit_log",
+                "ordering": ["-occurred_at", "-id"],
+                "managed": False,
             },
         ),
     ]

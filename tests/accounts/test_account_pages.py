@@ -19,8 +19,13 @@ LOGIN = "/account/login/"
 
 
 def signup_data(**overrides: str) -> dict[str, str]:
-    return {"email": "New.Shopper@Example.com", "full_name": "New Shopper",
-            "password1": "a-long-enough-password", "password2": "a-long-enough-password", **overrides}
+    return {
+        "email": "New.Shopper@Example.com",
+        "full_name": "New Shopper",
+        "password1": "a-long-enough-password",
+        "password2": "a-long-enough-password",
+        **overrides,
+    }
 
 
 def test_sign_up_creates_a_lowercase_account_and_logs_in(client):  # type: ignore[no-untyped-def]
@@ -32,7 +37,9 @@ def test_sign_up_creates_a_lowercase_account_and_logs_in(client):  # type: ignor
     assert "New Shopper" in client.get("/account/").content.decode()
 
 
-@pytest.mark.parametrize("email", ["taken@example.com", "TAKEN@example.com", "Taken@Example.COM", " taken@example.com "])
+@pytest.mark.parametrize(
+    "email", ["taken@example.com", "TAKEN@example.com", "Taken@Example.COM", " taken@example.com "]
+)
 def test_sign_up_with_a_taken_email_in_any_case_is_refused(client, email):  # type: ignore[no-untyped-def]
     UserFactory(email="taken@example.com")
     response = client.post(SIGNUP, signup_data(email=email))
@@ -124,8 +131,9 @@ def test_a_successful_login_clears_the_email_counter(client, settings):  # type:
 
 def test_next_redirects_only_within_the_site(client):  # type: ignore[no-untyped-def]
     UserFactory(email="ann@example.com")
-    response = client.post(LOGIN + "?next=https://evil.example/", {"username": "ann@example.com",
-                                                                   "password": TEST_PASSWORD})
+    response = client.post(
+        LOGIN + "?next=https://evil.example/", {"username": "ann@example.com", "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]
 
@@ -133,9 +141,14 @@ def test_next_redirects_only_within_the_site(client):  # type: ignore[no-untyped
 def test_password_change(client):  # type: ignore[no-untyped-def]
     user = UserFactory()
     client.force_login(user)
-    response = client.post("/account/password/", {"old_password": TEST_PASSWORD,
-                                                  "new_password1": "brand-new-password-1",
-                                                  "new_password2": "brand-new-password-1"})
+    response = client.post(
+        "/account/password/",
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "brand-new-password-1",
+            "new_password2": "brand-new-password-1",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("brand-new-password-1")
@@ -170,8 +183,10 @@ def test_a_forged_reset_link_changes_nothing(client):  # type: ignore[no-untyped
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     response = client.get(f"/account/password/reset/{uid}/forged-token/", follow=True)
     assert "invalid" in response.content.decode().lower()
-    response = client.post(f"/account/password/reset/{uid}/set-password/",
-                           {"new_password1": "attacker-password-1", "new_password2": "attacker-password-1"})
+    response = client.post(
+        f"/account/password/reset/{uid}/set-password/",
+        {"new_password1": "attacker-password-1", "new_password2": "attacker-password-1"},
+    )
     user.refresh_from_db()
     assert user.check_password(TEST_PASSWORD)
 

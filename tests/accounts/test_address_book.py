@@ -12,8 +12,18 @@ pytestmark = pytest.mark.django_db
 
 
 def address_data(**overrides: str) -> dict[str, str]:
-    return {"label": "Home", "full_name": "Ann Lee", "line1": "1 Main Street", "line2": "", "city": "Leeds",
-            "region": "", "postal_code": "LS1 1AA", "country": "GB", "phone": "", **overrides}
+    return {
+        "label": "Home",
+        "full_name": "Ann Lee",
+        "line1": "1 Main Street",
+        "line2": "",
+        "city": "Leeds",
+        "region": "",
+        "postal_code": "LS1 1AA",
+        "country": "GB",
+        "phone": "",
+        **overrides,
+    }
 
 
 @pytest.fixture

@@ -19,8 +19,14 @@ NEXT_YEAR = datetime.date.today().year + 1
 
 
 def card_data(**overrides: str) -> dict[str, str]:
-    return {"cardholder_name": "Ann Lee", "number": "4242 4242 4242 4242", "exp_month": "4",
-            "exp_year": str(NEXT_YEAR), "cvc": "123", **overrides}
+    return {
+        "cardholder_name": "Ann Lee",
+        "number": "4242 4242 4242 4242",
+        "exp_month": "4",
+        "exp_year": str(NEXT_YEAR),
+        "cvc": "123",
+        **overrides,
+    }
 
 
 @pytest.fixture
@@ -80,7 +86,7 @@ def test_the_same_card_twice_is_refused(client, shopper):  # type: ignore[no-unt
 
 
 def test_the_database_refuses_card_numbers_and_expired_cards(shopper):  # type: ignore[no-untyped-def]
-    with pytest.raises(IntegrityError, match="token_format|no_card_numbers"), transaction.atomic():
+    with pytest.raises(IntegrityError, match=r"token_format|no_card_numbers"), transaction.atomic():
         PaymentMethodFactory(user=shopper, processor_token="4242424242424242")
     with pytest.raises(IntegrityError, match="no_card_numbers"), transaction.atomic():
         PaymentMethodFactory(user=shopper, cardholder_name="Ann 4242 4242 4242 4242")
@@ -111,8 +117,12 @@ def test_someone_elses_card_is_not_found(client, shopper):  # type: ignore[no-un
 def test_processor_tokens_are_deterministic_and_carry_behaviour():  # type: ignore[no-untyped-def]
     approve = tokenize(number="4242424242424242", exp_month=1, exp_year=NEXT_YEAR, cvc="123")
     assert approve == tokenize(number="4242 4242 4242 4242", exp_month=1, exp_year=NEXT_YEAR, cvc="999")
-    assert tokenize(number="4000000000000002", exp_month=1, exp_year=NEXT_YEAR, cvc="123").token.startswith("tok_decline_")
-    assert tokenize(number="4000000000000119", exp_month=1, exp_year=NEXT_YEAR, cvc="123").token.startswith("tok_error_")
+    assert tokenize(number="4000000000000002", exp_month=1, exp_year=NEXT_YEAR, cvc="123").token.startswith(
+        "tok_decline_"
+    )
+    assert tokenize(number="4000000000000119", exp_month=1, exp_year=NEXT_YEAR, cvc="123").token.startswith(
+        "tok_error_"
+    )
     amex = tokenize(number="378282246310005", exp_month=1, exp_year=NEXT_YEAR, cvc="1234")
     assert (amex.brand, amex.last4) == ("amex", "0005")
     with pytest.raises(CardError):

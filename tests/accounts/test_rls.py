@@ -40,25 +40,23 @@ def test_shopper_reads_only_own_rows(two_shoppers, table):  # type: ignore[no-un
 )
 def test_shopper_cannot_update_or_delete_others_rows(two_shoppers, table, column, value):  # type: ignore[no-untyped-def]
     a, b = two_shoppers["a"], two_shoppers["b"]
-    with acting_as(CUSTOMER, a.pk):
-        with connection_cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {column} = %s WHERE user_id = %s", [value, b.pk])
-            assert cursor.rowcount == 0
-            cursor.execute(f"DELETE FROM {table} WHERE user_id = %s", [b.pk])
-            assert cursor.rowcount == 0
+    with acting_as(CUSTOMER, a.pk), connection_cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE user_id = %s", [value, b.pk])
+        assert cursor.rowcount == 0
+        cursor.execute(f"DELETE FROM {table} WHERE user_id = %s", [b.pk])
+        assert cursor.rowcount == 0
     assert sql(f"SELECT count(*) FROM {table} WHERE user_id = %s AND {column} <> %s", [b.pk, value]) == [(1,)]
 
 
 def test_shopper_cannot_insert_rows_for_someone_else(two_shoppers):  # type: ignore[no-untyped-def]
     a, b = two_shoppers["a"], two_shoppers["b"]
-    with acting_as(CUSTOMER, a.pk):
-        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
-            sql(
-                "INSERT INTO accounts_address (user_id, label, full_name, line1, line2, city, region,"
-                " postal_code, country, phone, is_default, created_at, updated_at)"
-                " VALUES (%s, '', 'X', 'Y', '', 'Z', '', '1', 'US', '', false, now(), now())",
-                [b.pk],
-            )
+    with acting_as(CUSTOMER, a.pk), pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+        sql(
+            "INSERT INTO accounts_address (user_id, label, full_name, line1, line2, city, region,"
+            " postal_code, country, phone, is_default, created_at, updated_at)"
+            " VALUES (%s, '', 'X', 'Y', '', 'Z', '', '1', 'US', '', false, now(), now())",
+            [b.pk],
+        )
 
 
 def test_no_context_means_no_rows(two_shoppers):  # type: ignore[no-untyped-def]
@@ -88,9 +86,8 @@ def test_shopper_sees_only_own_account_row(two_shoppers):  # type: ignore[no-unt
 
 def test_shopper_cannot_make_themself_staff(two_shoppers):  # type: ignore[no-untyped-def]
     a = two_shoppers["a"]
-    with acting_as(CUSTOMER, a.pk):
-        with pytest.raises(DatabaseError, match="only staff managers"), transaction.atomic():
-            sql("UPDATE accounts_user SET is_staff = true WHERE id = %s", [a.pk])
+    with acting_as(CUSTOMER, a.pk), pytest.raises(DatabaseError, match="only staff managers"), transaction.atomic():
+        sql("UPDATE accounts_user SET is_staff = true WHERE id = %s", [a.pk])
     a.refresh_from_db()
     assert not a.is_staff
 

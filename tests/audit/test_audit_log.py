@@ -76,8 +76,13 @@ def test_payment_methods_are_audited_without_card_numbers():  # type: ignore[no-
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE audit_log SET action = 'INSERT'", "DELETE FROM audit_log", "TRUNCATE audit_log",
-     "TRUNCATE audit_log_default", "DELETE FROM audit_log WHERE action = 'INSERT'"],
+    [
+        "UPDATE audit_log SET action = 'INSERT'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "TRUNCATE audit_log_default",
+        "DELETE FROM audit_log WHERE action = 'INSERT'",
+    ],
 )
 def test_audit_log_is_append_only_for_the_owner(statement):  # type: ignore[no-untyped-def]
     AddressFactory()  # at least one row to refuse
@@ -95,10 +100,15 @@ def test_audit_log_is_append_only_for_staff(statement):  # type: ignore[no-untyp
 
 
 def test_request_roles_cannot_write_the_log_directly():  # type: ignore[no-untyped-def]
-    with acting_as(CUSTOMER, UserFactory().pk):
-        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
-            sql("INSERT INTO audit_log (table_name, row_key, action, after, db_role)"
-                " VALUES ('x', '1', 'INSERT', '{}', 'forged')")
+    with (
+        acting_as(CUSTOMER, UserFactory().pk),
+        pytest.raises(DatabaseError, match="permission denied"),
+        transaction.atomic(),
+    ):
+        sql(
+            "INSERT INTO audit_log (table_name, row_key, action, after, db_role)"
+            " VALUES ('x', '1', 'INSERT', '{}', 'forged')"
+        )
 
 
 def test_partitions_exist_ahead_and_rows_land_in_the_current_month():  # type: ignore[no-untyped-def]
