@@ -48,6 +48,10 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Accounts are deactivated, never deleted: orders and the audit trail refer to them.
+        return False
+
 
 @admin.register(LoginThrottle)
 class LoginThrottleAdmin(admin.ModelAdmin):
