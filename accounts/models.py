@@ -7,6 +7,7 @@ triggers for these tables live in this app's SQL migrations (0002 onwards).
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -197,3 +198,59 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}: {self.subject}"
+
+
+class Seller(models.Model):
+    """An independent business selling through ShopWave."""
+
+    company_name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_email = models.EmailField()
+    contact_phone = models.CharField(max_length=30, blank=True)
+    description = models.TextField(blank=True)
+    commission_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.1000"), help_text="Share of each sale ShopWave keeps, 0 to 1."
+    )
+    payout_account_token = models.CharField(max_length=64, blank=True, help_text="Processor token of the payout account.")
+    is_active = models.BooleanField(default=True, help_text="Inactive sellers' products are hidden from the shop.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(User, through="SellerMember", related_name="sellers")
+
+    class Meta:
+        db_table = "accounts_seller"
+        ordering = ["company_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_rate__gte=0, commission_rate__lte=1), name="accounts_seller_commission_0_1"
+            ),
+            models.CheckConstraint(
+                condition=~Q(payout_account_token__regex=PAN_PATTERN), name="accounts_seller_no_card_numbers"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+
+class SellerMember(models.Model):
+    """A user who acts for a seller in the seller portal."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        STAFF = "staff", "Staff"
+
+    seller = models.ForeignKey(Seller, on_delete=models.DB_CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="seller_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "accounts_seller_member"
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "user"], name="accounts_seller_member_unique"),
+            models.CheckConstraint(condition=Q(role__in=["owner", "staff"]), name="accounts_seller_member_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.seller}"

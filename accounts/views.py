@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -17,19 +16,13 @@ from accounts import selectors, services
 from accounts.forms import AddressForm, LoginForm, PaymentMethodForm, ProfileForm, ShopPasswordResetForm, SignUpForm
 from accounts.models import Address, User
 from shopwave import dbcontext
+from shopwave.http import safe_next
 
 
 class AuthedRequest(HttpRequest):
     """A request behind @login_required: its user is a real account."""
 
     user: User  # type: ignore[assignment]
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -49,8 +42,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="accounts.backends.EmailBackend")
             messages.success(request, "Welcome to ShopWave! Your account is ready.")
-            return redirect(_safe_next(request, str(reverse_lazy("accounts:profile"))))
-    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request, "")})
+            return redirect(safe_next(request, str(reverse_lazy("accounts:profile"))))
+    return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
 
 
 class LoginView(auth_views.LoginView):
@@ -140,9 +133,9 @@ def address_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
             user=request.user, address=form.save(commit=False), make_default=form.cleaned_data["make_default"]
         )
         messages.success(request, "Address saved.")
-        return redirect(_safe_next(request, str(reverse_lazy("accounts:addresses"))))
+        return redirect(safe_next(request, str(reverse_lazy("accounts:addresses"))))
     return render(
-        request, "accounts/address_form.html", {"form": form, "address": address, "next": _safe_next(request, "")}
+        request, "accounts/address_form.html", {"form": form, "address": address, "next": safe_next(request, "")}
     )
 
 
@@ -194,8 +187,8 @@ def payment_method_add(request: AuthedRequest) -> HttpResponse:
             form.add_error(exc.field, exc.message)
         else:
             messages.success(request, "Card saved. Only its last four digits are kept.")
-            return redirect(_safe_next(request, str(reverse_lazy("accounts:payment_methods"))))
-    return render(request, "accounts/payment_method_form.html", {"form": form, "next": _safe_next(request, "")})
+            return redirect(safe_next(request, str(reverse_lazy("accounts:payment_methods"))))
+    return render(request, "accounts/payment_method_form.html", {"form": form, "next": safe_next(request, "")})
 
 
 @login_required

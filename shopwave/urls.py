@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from shopwave import health, views
+from catalog.views import home
+from shopwave import health
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
+    path("", include("catalog.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),

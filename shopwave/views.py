@@ -1,11 +1,7 @@
-"""Site-wide pages: the home page and the error pages."""
+"""Site-wide error pages."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

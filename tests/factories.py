@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-import factory
+from decimal import Decimal
 
-from accounts.models import Address, PaymentMethod, User
+import factory
+from django.db import transaction
+
+from accounts.models import Address, PaymentMethod, Seller, User
+from catalog.models import Category, Product, ProductCategory, Review, Variant
 from processor import tokenize
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -58,3 +62,77 @@ class PaymentMethodFactory(factory.django.DjangoModelFactory):
     last4 = "4242"
     exp_month = 12
     exp_year = 2031
+
+
+class SellerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Seller
+
+    company_name = factory.Sequence(lambda n: f"Seller {n} Ltd")
+    slug = factory.Sequence(lambda n: f"seller-{n}")
+    contact_email = factory.Sequence(lambda n: f"contact{n}@seller.example")
+    commission_rate = Decimal("0.1000")
+    is_active = True
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    parent = None
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """An active product with one variant (the database requires one) in `categories`."""
+
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    @classmethod
+    def _generate(cls, strategy, params):  # type: ignore[no-untyped-def]
+        # Product and variants in one transaction: a deferred trigger checks at commit.
+        with transaction.atomic():
+            return super()._generate(strategy, params)
+
+    seller = factory.SubFactory(SellerFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    brand = "Acme"
+    description = "A fine product."
+    status = Product.Status.ACTIVE
+
+    @factory.post_generation
+    def variants(obj: Product, create: bool, extracted: list[dict] | None, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
+        if not create:
+            return
+        for n, spec in enumerate(extracted or [{}]):
+            Variant.objects.create(
+                product=obj,
+                sku=spec.get("sku", f"{obj.slug}-v{n}"),
+                name=spec.get("name", f"Variant {n}"),
+                price=spec.get("price", kwargs.get("price", Decimal("19.99"))),
+                stock=spec.get("stock", kwargs.get("stock", 10)),
+                attributes=spec.get("attributes", {}),
+            )
+        obj.refresh_from_db()
+
+    @factory.post_generation
+    def categories(obj: Product, create: bool, extracted: list[Category] | None, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
+        if create and extracted:
+            ProductCategory.objects.bulk_create([ProductCategory(product=obj, category=c) for c in extracted])
+            obj.refresh_from_db()
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    product = factory.SubFactory(ProductFactory)
+    user = factory.SubFactory(UserFactory)
+    rating = 5
+    title = "Great"
+    body = "Does what it says."
+    status = Review.Status.PUBLISHED

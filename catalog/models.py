@@ -1,0 +1,233 @@
+"""The catalog: a category tree, products with variants and images, reviews, wishlists.
+
+Derived values are kept by PostgreSQL triggers (migrations 0002 onwards), so admin
+edits, bulk SQL and imports stay consistent:
+- Category.path / depth            materialized path, re-pathed with the subtree on a move
+- Product.search_vector            name (A) > brand (B) > category names (C) > description (D)
+- Product.price                    lowest active variant price (stock state is read from
+                                   the variants: keeping it on the product would make checkouts
+                                   lock product rows in an order that can deadlock)
+- Product.rating_sum / rating_count  published reviews only (delta updates, never recounts)
+- Product.is_listed                active product of an active seller
+- updated_at columns
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Round
+
+from accounts.models import Seller, User
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Category(models.Model):
+    # DO_NOTHING: the database's ON DELETE NO ACTION refuses to delete a category that
+    # still has children (the admin offers deletion only for empty leaves).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="children",
+        help_text="Leave empty for a top-level category.",
+    )
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Order among its siblings.")
+    # Maintained by the database: '/1/7/42/' (ids from the root), and 0 for top level.
+    path = models.TextField(editable=False, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+
+    class Meta:
+        db_table = "catalog_category"
+        ordering = ["path"]
+        verbose_name_plural = "categories"
+        indexes = [
+            models.Index(fields=["path"], name="catalog_category_path_idx", opclasses=["text_pattern_ops"]),
+            models.Index(fields=["parent", "position"], name="catalog_category_sibling_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
+    # NO ACTION in the database: sellers with products are deactivated, not deleted.
+    seller = models.ForeignKey(Seller, on_delete=models.DO_NOTHING, related_name="products")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    brand = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    currency = models.CharField(max_length=3, default="USD")
+    cost = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="What the seller pays per unit.")
+    categories = models.ManyToManyField(Category, through="ProductCategory", related_name="products")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Maintained by the database (read-only here).
+    price = models.DecimalField(**MONEY, editable=False, null=True, help_text="Lowest active variant price.")
+    is_listed = models.BooleanField(editable=False, default=False)
+    rating_sum = models.PositiveIntegerField(editable=False, default=0)
+    rating_count = models.PositiveIntegerField(editable=False, default=0)
+    rating_avg = models.GeneratedField(
+        expression=models.Case(
+            models.When(rating_count__gt=0, then=Round(F("rating_sum") * Decimal("1.0") / F("rating_count"), 2)),
+            default=None,
+            output_field=models.DecimalField(max_digits=3, decimal_places=2),
+        ),
+        output_field=models.DecimalField(max_digits=3, decimal_places=2),
+        db_persist=True,
+    )
+    units_sold = models.PositiveIntegerField(editable=False, default=0, help_text="Kept by the orders app.")
+    search_vector = SearchVectorField(editable=False, null=True)
+
+    class Meta:
+        db_table = "catalog_product"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["draft", "active", "archived"]), name="catalog_product_status"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="catalog_product_cost_not_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="catalog_product_price_not_negative"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="catalog_product_currency_iso"),
+            models.CheckConstraint(condition=Q(rating_sum__lte=F("rating_count") * 5), name="catalog_product_rating_sum"),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="catalog_product_search_idx"),
+            GinIndex(name="catalog_product_name_trgm_idx", fields=["name"], opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["seller", "status"], name="catalog_product_seller_idx"),
+            models.Index(fields=["price", "id"], name="catalog_product_price_idx", condition=Q(is_listed=True)),
+            models.Index(fields=["-created_at", "-id"], name="catalog_product_newest_idx", condition=Q(is_listed=True)),
+            models.Index(fields=["-units_sold", "id"], name="catalog_product_bestseller_idx", condition=Q(is_listed=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductCategory(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE)
+    category = models.ForeignKey(Category, on_delete=models.DB_CASCADE)
+
+    class Meta:
+        db_table = "catalog_product_category"
+        constraints = [models.UniqueConstraint(fields=["product", "category"], name="catalog_product_category_unique")]
+        indexes = [models.Index(fields=["category", "product"], name="catalog_product_category_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} in {self.category_id}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="images")
+    url = models.CharField(max_length=500, help_text="Path or URL of the image.")
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "catalog_product_image"
+        ordering = ["product", "position", "id"]
+        indexes = [models.Index(fields=["product", "position"], name="catalog_image_order_idx")]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.url
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField(max_length=120, help_text="e.g. 'Black / 128 GB'")
+    attributes = models.JSONField(default=dict, blank=True, help_text='e.g. {"colour": "black", "storage": "128 GB"}')
+    price = models.DecimalField(**MONEY)
+    stock = models.IntegerField(default=0)
+    low_stock_threshold = models.PositiveIntegerField(default=5)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "catalog_variant"
+        ordering = ["product", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="catalog_variant_stock_not_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="catalog_variant_price_not_negative"),
+            models.CheckConstraint(condition=~Q(sku=""), name="catalog_variant_sku_not_empty"),
+        ]
+        indexes = [
+            GinIndex(fields=["attributes"], name="catalog_variant_attributes_idx"),
+            models.Index(fields=["product", "position"], name="catalog_variant_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} ({self.name})"
+
+    @property
+    def stock_state(self) -> str:
+        if not self.is_active or self.stock <= 0:
+            return "out_of_stock"
+        if self.stock <= self.low_stock_threshold:
+            return "low_stock"
+        return "in_stock"
+
+
+class Review(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting moderation"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="reviews")
+    user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=150)
+    body = models.TextField(max_length=5000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    is_verified_purchase = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    moderated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        db_table = "catalog_review"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "user"], name="catalog_review_one_per_shopper"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="catalog_review_rating_1_5"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "published", "rejected"]), name="catalog_review_status"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["product", "-created_at", "-id"],
+                name="catalog_review_published_idx",
+                condition=Q(status="published"),
+            ),
+            models.Index(fields=["status", "created_at"], name="catalog_review_moderation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ {self.title}"
+
+
+class WishlistItem(models.Model):
+    user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="wishlist_items")
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="wishlisted_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "catalog_wishlist_item"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="catalog_wishlist_item_unique")]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="catalog_wishlist_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.product_id}"

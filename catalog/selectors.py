@@ -1,0 +1,417 @@
+"""Page-level reads for the storefront catalog.
+
+Listings are one SQL statement per page, built only from allow-listed fragments with
+every value bound as a parameter. Pagination is keyset (an opaque, signed `after`
+cursor holding the sort key of the last row shown), never OFFSET, so pages stay stable
+when products are added between page loads and stay fast deep into a listing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core import signing
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.models import User
+from catalog.models import Category, Product, ProductImage, Review, Variant, WishlistItem
+
+PAGE_SIZE = 24
+REVIEWS_PAGE_SIZE = 10
+_CURSOR_SALT = "catalog.listing.cursor"
+SELLER_PUBLIC_FIELDS = ("seller__id", "seller__company_name", "seller__slug")
+
+
+class BadCursor(ValueError):
+    """The `after` parameter was not produced by us (or is for another listing)."""
+
+
+# --- Category tree --------------------------------------------------------------------
+
+_TREE_SQL = """
+WITH RECURSIVE tree AS (
+    SELECT id, parent_id, name, slug, depth, ARRAY[position, id] AS sort_key
+      FROM catalog_category WHERE parent_id IS NULL
+    UNION ALL
+    SELECT c.id, c.parent_id, c.name, c.slug, c.depth, t.sort_key || ARRAY[c.position, c.id]
+      FROM catalog_category c JOIN tree t ON c.parent_id = t.id
+)
+SELECT id, parent_id, name, slug, depth FROM tree ORDER BY sort_key
+"""
+
+
+@dataclass
+class CategoryNode:
+    id: int
+    parent_id: int | None
+    name: str
+    slug: str
+    depth: int
+    children: list[CategoryNode] = field(default_factory=list)
+
+
+def category_tree(*, max_depth: int | None = None) -> list[CategoryNode]:
+    """The navigation tree, built by one recursive query; each category appears once."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TREE_SQL)
+        rows = cursor.fetchall()
+    nodes: dict[int, CategoryNode] = {}
+    roots: list[CategoryNode] = []
+    for id_, parent_id, name, slug, depth in rows:
+        if max_depth is not None and depth > max_depth:
+            continue
+        node = CategoryNode(id_, parent_id, name, slug, depth)
+        nodes[id_] = node
+        if parent_id is None:
+            roots.append(node)
+        elif parent_id in nodes:
+            nodes[parent_id].children.append(node)
+    return roots
+
+
+def category_get(*, slug: str) -> Category | None:
+    return Category.objects.filter(slug=slug).first()
+
+
+def category_ancestors(*, category: Category) -> list[Category]:
+    ids = [int(part) for part in category.path.strip("/").split("/") if part][:-1]
+    by_id = Category.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def category_children(*, category: Category) -> QuerySet[Category]:
+    return Category.objects.filter(parent=category).order_by("position", "name")
+
+
+def _subtree_ids(category: Category) -> list[int]:
+    return list(Category.objects.filter(path__startswith=category.path).values_list("id", flat=True))
+
+
+# --- Listings ---------------------------------------------------------------------------
+
+SORTS: dict[str, str] = {
+    "relevance": "Best match",
+    "newest": "Newest",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+    "rating": "Customer rating",
+}
+
+# sort -> (key expressions, comparison for "after", ORDER BY)
+_ORDERING: dict[str, tuple[list[str], str, str]] = {
+    "relevance": (["rank", "p.id"], "<", "rank DESC, p.id DESC"),
+    "newest": (["p.created_at", "p.id"], "<", "p.created_at DESC, p.id DESC"),
+    "price_asc": (["p.price", "p.id"], ">", "p.price ASC, p.id ASC"),
+    "price_desc": (["p.price", "p.id"], "<", "p.price DESC, p.id DESC"),
+    "rating": (
+        ["coalesce(p.rating_avg, 0)", "p.rating_count", "p.id"],
+        "<",
+        "coalesce(p.rating_avg, 0) DESC, p.rating_count DESC, p.id DESC",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    query: str = ""
+    category: Category | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    min_rating: int | None = None
+    in_stock: bool = False
+    sort: str = "newest"
+
+
+@dataclass
+class ListingPage:
+    products: list[dict[str, Any]]
+    next_cursor: str | None
+    mode: str  # "all", "fulltext" or "fuzzy" (typo-tolerant fallback)
+
+
+def _encode_cursor(sort: str, mode: str, key: list[Any]) -> str:
+    values = [v.isoformat() if isinstance(v, datetime.datetime) else str(v) if isinstance(v, Decimal) else v
+              for v in key]
+    return signing.dumps({"s": sort, "m": mode, "k": values}, salt=_CURSOR_SALT, compress=True)
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[str, list[Any]]:
+    try:
+        data = signing.loads(cursor, salt=_CURSOR_SALT)
+        if data["s"] != sort or not isinstance(data["k"], list) or data["m"] not in {"all", "fulltext", "fuzzy"}:
+            raise BadCursor("cursor belongs to another ordering")
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise BadCursor("invalid cursor") from exc
+    key = list(data["k"])
+    if sort == "newest":
+        key[0] = datetime.datetime.fromisoformat(key[0])
+    elif sort in {"price_asc", "price_desc"}:
+        key[0] = Decimal(key[0])
+    elif sort == "rating":
+        key[0] = Decimal(key[0])
+    return data["m"], key
+
+
+_CARD_COLUMNS = """
+    p.id, p.name, p.slug, p.brand, p.price, p.currency, p.rating_avg, p.rating_count,
+    p.created_at,
+    EXISTS (SELECT 1 FROM catalog_variant v
+             WHERE v.product_id = p.id AND v.is_active AND v.stock > 0) AS in_stock,
+    (SELECT i.url FROM catalog_product_image i
+      WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS image_url,
+    (SELECT s.company_name FROM accounts_seller s WHERE s.id = p.seller_id) AS seller_name
+"""
+
+
+def _where(filters: ListingFilters, category_ids: list[int] | None) -> tuple[list[str], list[Any]]:
+    clauses = ["p.is_listed", "p.price IS NOT NULL"]
+    params: list[Any] = []
+    if category_ids is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM catalog_product_category pc"
+            " WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
+        )
+        params.append(category_ids)
+    if filters.min_price is not None:
+        clauses.append("p.price >= %s")
+        params.append(filters.min_price)
+    if filters.max_price is not None:
+        clauses.append("p.price <= %s")
+        params.append(filters.max_price)
+    if filters.min_rating is not None:
+        clauses.append("p.rating_avg >= %s")
+        params.append(filters.min_rating)
+    if filters.in_stock:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id AND v.is_active AND v.stock > 0)"
+        )
+    return clauses, params
+
+
+def _fetch(filters: ListingFilters, mode: str, after: list[Any] | None, limit: int,
+           category_ids: list[int] | None) -> list[dict[str, Any]]:
+    clauses, params = _where(filters, category_ids)
+    rank_select = "NULL::float8 AS rank"
+    rank_params: list[Any] = []
+    if mode == "fulltext":
+        rank_select = "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))::float8 AS rank"
+        rank_params.append(filters.query)
+        clauses.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
+        params.append(filters.query)
+    elif mode == "fuzzy":
+        rank_select = "word_similarity(%s, p.name)::float8 AS rank"
+        rank_params.append(filters.query)
+        clauses.append("%s <%% p.name")
+        params.append(filters.query)
+    sort = filters.sort
+    keys, op, order_by = _ORDERING[sort]
+    outer_where = ""
+    outer_params: list[Any] = []
+    if after is not None:
+        outer_keys = [k if k == "rank" else k.replace("p.", "q.") for k in keys]
+        outer_where = f"WHERE ({', '.join(outer_keys)}) {op} ({', '.join(['%s'] * len(after))})"
+        outer_params = list(after)
+    outer_order = order_by.replace("p.", "q.")
+    sql = f"""
+        SELECT * FROM (
+            SELECT {_CARD_COLUMNS}, {rank_select}, p.seller_id
+              FROM catalog_product p
+             WHERE {' AND '.join(clauses)}
+        ) q
+        {outer_where}
+        ORDER BY {outer_order}
+        LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*rank_params, *params, *outer_params, limit])
+        columns = [c.name for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _key_of(row: dict[str, Any], sort: str) -> list[Any]:
+    if sort == "relevance":
+        return [row["rank"], row["id"]]
+    if sort == "newest":
+        return [row["created_at"], row["id"]]
+    if sort in {"price_asc", "price_desc"}:
+        return [row["price"], row["id"]]
+    return [row["rating_avg"] or Decimal(0), row["rating_count"], row["id"]]
+
+
+def product_listing(*, filters: ListingFilters, after: str | None = None, limit: int = PAGE_SIZE) -> ListingPage:
+    """One page of listed products; raises BadCursor for a cursor we did not issue."""
+    category_ids = _subtree_ids(filters.category) if filters.category is not None else None
+    if filters.query:
+        mode = "fulltext"
+    else:
+        mode = "all"
+    after_key = None
+    if after:
+        mode, after_key = _decode_cursor(after, filters.sort)
+    rows = _fetch(filters, mode, after_key, limit + 1, category_ids)
+    if not rows and filters.query and mode == "fulltext" and after_key is None:
+        mode = "fuzzy"  # nothing matched the words: try typo-tolerant matching on names
+        rows = _fetch(filters, mode, None, limit + 1, category_ids)
+    next_cursor = _encode_cursor(filters.sort, mode, _key_of(rows[limit - 1], filters.sort)) if len(rows) > limit else None
+    return ListingPage(products=rows[:limit], next_cursor=next_cursor, mode=mode)
+
+
+def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> list[dict[str, Any]]:
+    """Categories of the matching products with counts (filters applied, category ignored)."""
+    if not filters.query or mode == "all":
+        return []
+    unfiltered = ListingFilters(query=filters.query, min_price=filters.min_price, max_price=filters.max_price,
+                                min_rating=filters.min_rating, in_stock=filters.in_stock, sort=filters.sort)
+    clauses, params = _where(unfiltered, None)
+    if mode == "fulltext":
+        clauses.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
+    else:
+        clauses.append("%s <%% p.name")
+    params.append(filters.query)
+    sql = f"""
+        SELECT c.id, c.name, c.slug, count(*) AS products
+          FROM catalog_product p
+          JOIN catalog_product_category pc ON pc.product_id = p.id
+          JOIN catalog_category c ON c.id = pc.category_id
+         WHERE {' AND '.join(clauses)}
+         GROUP BY c.id, c.name, c.slug
+         ORDER BY products DESC, c.name
+         LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return [{"id": r[0], "name": r[1], "slug": r[2], "count": r[3]} for r in cursor.fetchall()]
+
+
+def best_sellers(*, limit: int = 8) -> list[dict[str, Any]]:
+    sql = f"""
+        SELECT {_CARD_COLUMNS} FROM catalog_product p
+         WHERE p.is_listed AND p.price IS NOT NULL
+         ORDER BY p.units_sold DESC, p.rating_count DESC, p.id
+         LIMIT %s
+    """
+    return _rows(sql, [limit])
+
+
+def top_rated(*, limit: int = 8, min_reviews: int = 3, category: Category | None = None) -> list[dict[str, Any]]:
+    """Best average rating among products with enough published reviews (QP-07)."""
+    params: list[Any] = [min_reviews]
+    category_clause = ""
+    if category is not None:
+        category_clause = (
+            "AND EXISTS (SELECT 1 FROM catalog_product_category pc"
+            " WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
+        )
+        params.append(_subtree_ids(category))
+    sql = f"""
+        SELECT {_CARD_COLUMNS} FROM catalog_product p
+         WHERE p.is_listed AND p.price IS NOT NULL AND p.rating_count >= %s {category_clause}
+         ORDER BY p.rating_avg DESC, p.rating_count DESC, p.id
+         LIMIT %s
+    """
+    return _rows(sql, [*params, limit])
+
+
+def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c.name for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- Product page -------------------------------------------------------------------------
+
+
+@dataclass
+class ProductPage:
+    product: Product
+    images: list[ProductImage]
+    variants: list[Variant]
+    selected: Variant | None
+    histogram: list[tuple[int, int, int]]  # (stars, count, percent)
+    reviews: list[Review]
+    reviews_next: str | None
+    own_review: Review | None
+    in_wishlist: bool
+
+
+_REVIEW_SALT = "catalog.reviews.cursor"
+
+
+def product_page(*, slug: str, user: User | None, variant_sku: str | None = None,
+                 reviews_after: str | None = None) -> ProductPage | None:
+    """Everything the product page shows, in a constant number of queries (QP-02)."""
+    product = (
+        Product.objects.filter(slug=slug, is_listed=True)
+        .select_related("seller")
+        .only("id", "name", "slug", "description", "brand", "currency", "price", "rating_avg", "rating_count",
+              "rating_sum", "status", "is_listed", "created_at", *SELLER_PUBLIC_FIELDS)
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "id")),
+        )
+        .first()
+    )
+    if product is None:
+        return None
+    variants = list(product.variants.all())
+    selected = next((v for v in variants if v.sku == variant_sku), None)
+    if selected is None:
+        selected = next((v for v in variants if v.stock > 0), variants[0] if variants else None)
+    counts = dict(
+        Review.objects.filter(product=product, status=Review.Status.PUBLISHED)
+        .values_list("rating")
+        .annotate(n=Count("id"))
+        .values_list("rating", "n")
+    )
+    total = sum(counts.values()) or 1
+    histogram = [(stars, counts.get(stars, 0), round(100 * counts.get(stars, 0) / total)) for stars in range(5, 0, -1)]
+    reviews, reviews_next = product_reviews(product=product, after=reviews_after)
+    own_review = None
+    in_wishlist = False
+    if user is not None and user.is_authenticated:
+        own_review = Review.objects.filter(product=product, user=user).first()
+        in_wishlist = WishlistItem.objects.filter(product=product, user=user).exists()
+    return ProductPage(product, list(product.images.all()), variants, selected, histogram, reviews, reviews_next,
+                       own_review, in_wishlist)
+
+
+def product_reviews(*, product: Product, after: str | None = None,
+                    limit: int = REVIEWS_PAGE_SIZE) -> tuple[list[Review], str | None]:
+    qs = (
+        Review.objects.filter(product=product, status=Review.Status.PUBLISHED)
+        .select_related("user")
+        .only("id", "rating", "title", "body", "created_at", "is_verified_purchase", "user__full_name", "user__id")
+        .order_by("-created_at", "-id")
+    )
+    if after:
+        try:
+            created_iso, last_id = signing.loads(after, salt=_REVIEW_SALT)
+            created = datetime.datetime.fromisoformat(created_iso)
+            last_id = int(last_id)
+        except (signing.BadSignature, ValueError, TypeError) as exc:
+            raise BadCursor("invalid review cursor") from exc
+        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
+    rows = list(qs[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = signing.dumps([last.created_at.isoformat(), last.id], salt=_REVIEW_SALT)
+    return rows[:limit], next_cursor
+
+
+def wishlist(*, user: User) -> list[dict[str, Any]]:
+    """The shopper's wishlist as product cards, newest first (QP-10)."""
+    sql = f"""
+        SELECT {_CARD_COLUMNS}, w.created_at AS added_at
+          FROM catalog_wishlist_item w
+          JOIN catalog_product p ON p.id = w.product_id
+         WHERE w.user_id = %s
+         ORDER BY w.created_at DESC, w.id DESC
+         LIMIT 200
+    """
+    return _rows(sql, [user.pk])
