@@ -210,9 +210,14 @@ class Seller(models.Model):
     contact_phone = models.CharField(max_length=30, blank=True)
     description = models.TextField(blank=True)
     commission_rate = models.DecimalField(
-        max_digits=5, decimal_places=4, default=Decimal("0.1000"), help_text="Share of each sale ShopWave keeps, 0 to 1."
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.1000"),
+        help_text="Share of each sale ShopWave keeps, 0 to 1.",
     )
-    payout_account_token = models.CharField(max_length=64, blank=True, help_text="Processor token of the payout account.")
+    payout_account_token = models.CharField(
+        max_length=64, blank=True, help_text="Processor token of the payout account."
+    )
     is_active = models.BooleanField(default=True, help_text="Inactive sellers' products are hidden from the shop.")
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="SellerMember", related_name="sellers")

@@ -90,8 +90,18 @@ class ProductCategoryInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "seller", "brand", "status", "is_listed", "price", "rating_avg", "rating_count",
-                    "units_sold", "updated_at"]
+    list_display = [
+        "name",
+        "seller",
+        "brand",
+        "status",
+        "is_listed",
+        "price",
+        "rating_avg",
+        "rating_count",
+        "units_sold",
+        "updated_at",
+    ]
     list_filter = ["status", "is_listed", "created_at"]
     list_select_related = ["seller"]
     search_fields = ["name", "brand", "slug", "variants__sku"]
@@ -103,8 +113,10 @@ class ProductAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["seller", "name", "slug", "brand", "status", "description"]}),
         ("Money", {"fields": ["currency", "cost", "price"]}),
-        ("Kept by the database", {"fields": ["is_listed", "rating_avg", "rating_count", "units_sold",
-                                             "created_at", "updated_at"]}),
+        (
+            "Kept by the database",
+            {"fields": ["is_listed", "rating_avg", "rating_count", "units_sold", "created_at", "updated_at"]},
+        ),
     ]
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -141,4 +153,3 @@ class ReviewAdmin(admin.ModelAdmin):
     def reject(self, request, queryset):  # type: ignore[no-untyped-def]
         count = services.review_moderate(review_ids=list(queryset.values_list("pk", flat=True)), status="rejected")
         self.message_user(request, f"Rejected {count} review(s).", messages.SUCCESS)
-

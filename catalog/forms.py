@@ -15,13 +15,19 @@ MAX_PRICE = Decimal("1000000")
 
 class ListingFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, strip=True, label="Search")
-    min_price = forms.DecimalField(required=False, min_value=0, max_value=MAX_PRICE, decimal_places=2,
-                                   label="Min price")
-    max_price = forms.DecimalField(required=False, min_value=0, max_value=MAX_PRICE, decimal_places=2,
-                                   label="Max price")
-    min_rating = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Rating",
-                                        choices=[("", "Any rating"), (4, "4★ & up"), (3, "3★ & up"),
-                                                 (2, "2★ & up"), (1, "1★ & up")])
+    min_price = forms.DecimalField(
+        required=False, min_value=0, max_value=MAX_PRICE, decimal_places=2, label="Min price"
+    )
+    max_price = forms.DecimalField(
+        required=False, min_value=0, max_value=MAX_PRICE, decimal_places=2, label="Max price"
+    )
+    min_rating = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Rating",
+        choices=[("", "Any rating"), (4, "4★ & up"), (3, "3★ & up"), (2, "2★ & up"), (1, "1★ & up")],
+    )
     in_stock = forms.BooleanField(required=False, label="In stock only")
     sort = forms.ChoiceField(required=False, choices=list(SORTS.items()), label="Sort by")
     category = forms.SlugField(required=False, max_length=140)
@@ -29,7 +35,9 @@ class ListingFilterForm(forms.Form):
     def __init__(self, *args: Any, with_query: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not with_query:
-            self.fields["sort"].choices = [(k, v) for k, v in SORTS.items() if k != "relevance"]
+            sort_field = self.fields["sort"]
+            assert isinstance(sort_field, forms.ChoiceField)
+            sort_field.choices = [(k, v) for k, v in SORTS.items() if k != "relevance"]
 
     def clean_q(self) -> str:
         # NUL bytes cannot reach PostgreSQL text; strip control characters altogether.
@@ -45,10 +53,17 @@ class ListingFilterForm(forms.Form):
 
 
 class ReviewForm(forms.ModelForm):
-    rating = forms.TypedChoiceField(coerce=int, choices=[(5, "5 ★★★★★ Excellent"), (4, "4 ★★★★ Good"),
-                                                         (3, "3 ★★★ Average"), (2, "2 ★★ Poor"),
-                                                         (1, "1 ★ Terrible")],
-                                    widget=forms.RadioSelect)
+    rating = forms.TypedChoiceField(
+        coerce=int,
+        choices=[
+            (5, "5 ★★★★★ Excellent"),
+            (4, "4 ★★★★ Good"),
+            (3, "3 ★★★ Average"),
+            (2, "2 ★★ Poor"),
+            (1, "1 ★ Terrible"),
+        ],
+        widget=forms.RadioSelect,
+    )
 
     class Meta:
         model = Review

@@ -24,14 +24,16 @@ from django.db.models.functions import Round
 
 from accounts.models import Seller, User
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class Category(models.Model):
     # DO_NOTHING: the database's ON DELETE NO ACTION refuses to delete a category that
     # still has children (the admin offers deletion only for empty leaves).
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="children",
         help_text="Leave empty for a top-level category.",
     )
     name = models.CharField(max_length=120)
@@ -69,12 +71,16 @@ class Product(models.Model):
     brand = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     currency = models.CharField(max_length=3, default="USD")
-    cost = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="What the seller pays per unit.")
+    cost = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), help_text="What the seller pays per unit."
+    )
     categories = models.ManyToManyField(Category, through="ProductCategory", related_name="products")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Maintained by the database (read-only here).
-    price = models.DecimalField(**MONEY, editable=False, null=True, help_text="Lowest active variant price.")
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, editable=False, null=True, help_text="Lowest active variant price."
+    )
     is_listed = models.BooleanField(editable=False, default=False)
     rating_sum = models.PositiveIntegerField(editable=False, default=0)
     rating_count = models.PositiveIntegerField(editable=False, default=0)
@@ -94,11 +100,15 @@ class Product(models.Model):
         db_table = "catalog_product"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["draft", "active", "archived"]), name="catalog_product_status"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "active", "archived"]), name="catalog_product_status"
+            ),
             models.CheckConstraint(condition=Q(cost__gte=0), name="catalog_product_cost_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="catalog_product_price_not_negative"),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="catalog_product_currency_iso"),
-            models.CheckConstraint(condition=Q(rating_sum__lte=F("rating_count") * 5), name="catalog_product_rating_sum"),
+            models.CheckConstraint(
+                condition=Q(rating_sum__lte=F("rating_count") * 5), name="catalog_product_rating_sum"
+            ),
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="catalog_product_search_idx"),
@@ -106,7 +116,9 @@ class Product(models.Model):
             models.Index(fields=["seller", "status"], name="catalog_product_seller_idx"),
             models.Index(fields=["price", "id"], name="catalog_product_price_idx", condition=Q(is_listed=True)),
             models.Index(fields=["-created_at", "-id"], name="catalog_product_newest_idx", condition=Q(is_listed=True)),
-            models.Index(fields=["-units_sold", "id"], name="catalog_product_bestseller_idx", condition=Q(is_listed=True)),
+            models.Index(
+                fields=["-units_sold", "id"], name="catalog_product_bestseller_idx", condition=Q(is_listed=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,7 +158,7 @@ class Variant(models.Model):
     sku = models.CharField("SKU", max_length=64, unique=True)
     name = models.CharField(max_length=120, help_text="e.g. 'Black / 128 GB'")
     attributes = models.JSONField(default=dict, blank=True, help_text='e.g. {"colour": "black", "storage": "128 GB"}')
-    price = models.DecimalField(**MONEY)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
     stock = models.IntegerField(default=0)
     low_stock_threshold = models.PositiveIntegerField(default=5)
     is_active = models.BooleanField(default=True)
@@ -186,6 +198,9 @@ class Review(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="reviews")
     user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="reviews")
+    # Shown with the review: accounts are private (RLS), so the name is copied at writing
+    # time by the database (first word of the reviewer's full name, or "A shopper").
+    author_name = models.CharField(max_length=60, blank=True, editable=False)
     rating = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=150)
     body = models.TextField(max_length=5000)

@@ -26,7 +26,7 @@ _CURSOR_SALT = "catalog.listing.cursor"
 SELLER_PUBLIC_FIELDS = ("seller__id", "seller__company_name", "seller__slug")
 
 
-class BadCursor(ValueError):
+class BadCursorError(ValueError):
     """The `after` parameter was not produced by us (or is for another listing)."""
 
 
@@ -134,8 +134,9 @@ class ListingPage:
 
 
 def _encode_cursor(sort: str, mode: str, key: list[Any]) -> str:
-    values = [v.isoformat() if isinstance(v, datetime.datetime) else str(v) if isinstance(v, Decimal) else v
-              for v in key]
+    values = [
+        v.isoformat() if isinstance(v, datetime.datetime) else str(v) if isinstance(v, Decimal) else v for v in key
+    ]
     return signing.dumps({"s": sort, "m": mode, "k": values}, salt=_CURSOR_SALT, compress=True)
 
 
@@ -143,15 +144,13 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[str, list[Any]]:
     try:
         data = signing.loads(cursor, salt=_CURSOR_SALT)
         if data["s"] != sort or not isinstance(data["k"], list) or data["m"] not in {"all", "fulltext", "fuzzy"}:
-            raise BadCursor("cursor belongs to another ordering")
+            raise BadCursorError("cursor belongs to another ordering")
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise BadCursor("invalid cursor") from exc
+        raise BadCursorError("invalid cursor") from exc
     key = list(data["k"])
     if sort == "newest":
         key[0] = datetime.datetime.fromisoformat(key[0])
-    elif sort in {"price_asc", "price_desc"}:
-        key[0] = Decimal(key[0])
-    elif sort == "rating":
+    elif sort in {"price_asc", "price_desc"} or sort == "rating":
         key[0] = Decimal(key[0])
     return data["m"], key
 
@@ -172,8 +171,7 @@ def _where(filters: ListingFilters, category_ids: list[int] | None) -> tuple[lis
     params: list[Any] = []
     if category_ids is not None:
         clauses.append(
-            "EXISTS (SELECT 1 FROM catalog_product_category pc"
-            " WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
+            "EXISTS (SELECT 1 FROM catalog_product_category pc WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
         )
         params.append(category_ids)
     if filters.min_price is not None:
@@ -192,8 +190,9 @@ def _where(filters: ListingFilters, category_ids: list[int] | None) -> tuple[lis
     return clauses, params
 
 
-def _fetch(filters: ListingFilters, mode: str, after: list[Any] | None, limit: int,
-           category_ids: list[int] | None) -> list[dict[str, Any]]:
+def _fetch(
+    filters: ListingFilters, mode: str, after: list[Any] | None, limit: int, category_ids: list[int] | None
+) -> list[dict[str, Any]]:
     clauses, params = _where(filters, category_ids)
     rank_select = "NULL::float8 AS rank"
     rank_params: list[Any] = []
@@ -220,7 +219,7 @@ def _fetch(filters: ListingFilters, mode: str, after: list[Any] | None, limit: i
         SELECT * FROM (
             SELECT {_CARD_COLUMNS}, {rank_select}, p.seller_id
               FROM catalog_product p
-             WHERE {' AND '.join(clauses)}
+             WHERE {" AND ".join(clauses)}
         ) q
         {outer_where}
         ORDER BY {outer_order}
@@ -243,12 +242,9 @@ def _key_of(row: dict[str, Any], sort: str) -> list[Any]:
 
 
 def product_listing(*, filters: ListingFilters, after: str | None = None, limit: int = PAGE_SIZE) -> ListingPage:
-    """One page of listed products; raises BadCursor for a cursor we did not issue."""
+    """One page of listed products; raises BadCursorError for a cursor we did not issue."""
     category_ids = _subtree_ids(filters.category) if filters.category is not None else None
-    if filters.query:
-        mode = "fulltext"
-    else:
-        mode = "all"
+    mode = "fulltext" if filters.query else "all"
     after_key = None
     if after:
         mode, after_key = _decode_cursor(after, filters.sort)
@@ -256,7 +252,9 @@ def product_listing(*, filters: ListingFilters, after: str | None = None, limit:
     if not rows and filters.query and mode == "fulltext" and after_key is None:
         mode = "fuzzy"  # nothing matched the words: try typo-tolerant matching on names
         rows = _fetch(filters, mode, None, limit + 1, category_ids)
-    next_cursor = _encode_cursor(filters.sort, mode, _key_of(rows[limit - 1], filters.sort)) if len(rows) > limit else None
+    next_cursor = (
+        _encode_cursor(filters.sort, mode, _key_of(rows[limit - 1], filters.sort)) if len(rows) > limit else None
+    )
     return ListingPage(products=rows[:limit], next_cursor=next_cursor, mode=mode)
 
 
@@ -264,8 +262,14 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
     """Categories of the matching products with counts (filters applied, category ignored)."""
     if not filters.query or mode == "all":
         return []
-    unfiltered = ListingFilters(query=filters.query, min_price=filters.min_price, max_price=filters.max_price,
-                                min_rating=filters.min_rating, in_stock=filters.in_stock, sort=filters.sort)
+    unfiltered = ListingFilters(
+        query=filters.query,
+        min_price=filters.min_price,
+        max_price=filters.max_price,
+        min_rating=filters.min_rating,
+        in_stock=filters.in_stock,
+        sort=filters.sort,
+    )
     clauses, params = _where(unfiltered, None)
     if mode == "fulltext":
         clauses.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
@@ -277,7 +281,7 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
           FROM catalog_product p
           JOIN catalog_product_category pc ON pc.product_id = p.id
           JOIN catalog_category c ON c.id = pc.category_id
-         WHERE {' AND '.join(clauses)}
+         WHERE {" AND ".join(clauses)}
          GROUP BY c.id, c.name, c.slug
          ORDER BY products DESC, c.name
          LIMIT %s
@@ -342,14 +346,29 @@ class ProductPage:
 _REVIEW_SALT = "catalog.reviews.cursor"
 
 
-def product_page(*, slug: str, user: User | None, variant_sku: str | None = None,
-                 reviews_after: str | None = None) -> ProductPage | None:
+def product_page(
+    *, slug: str, user: User | None, variant_sku: str | None = None, reviews_after: str | None = None
+) -> ProductPage | None:
     """Everything the product page shows, in a constant number of queries (QP-02)."""
     product = (
         Product.objects.filter(slug=slug, is_listed=True)
         .select_related("seller")
-        .only("id", "name", "slug", "description", "brand", "currency", "price", "rating_avg", "rating_count",
-              "rating_sum", "status", "is_listed", "created_at", *SELLER_PUBLIC_FIELDS)
+        .only(
+            "id",
+            "name",
+            "slug",
+            "description",
+            "brand",
+            "currency",
+            "price",
+            "rating_avg",
+            "rating_count",
+            "rating_sum",
+            "status",
+            "is_listed",
+            "created_at",
+            *SELLER_PUBLIC_FIELDS,
+        )
         .prefetch_related(
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
             Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "id")),
@@ -376,16 +395,25 @@ def product_page(*, slug: str, user: User | None, variant_sku: str | None = None
     if user is not None and user.is_authenticated:
         own_review = Review.objects.filter(product=product, user=user).first()
         in_wishlist = WishlistItem.objects.filter(product=product, user=user).exists()
-    return ProductPage(product, list(product.images.all()), variants, selected, histogram, reviews, reviews_next,
-                       own_review, in_wishlist)
+    return ProductPage(
+        product,
+        list(product.images.all()),
+        variants,
+        selected,
+        histogram,
+        reviews,
+        reviews_next,
+        own_review,
+        in_wishlist,
+    )
 
 
-def product_reviews(*, product: Product, after: str | None = None,
-                    limit: int = REVIEWS_PAGE_SIZE) -> tuple[list[Review], str | None]:
+def product_reviews(
+    *, product: Product, after: str | None = None, limit: int = REVIEWS_PAGE_SIZE
+) -> tuple[list[Review], str | None]:
     qs = (
         Review.objects.filter(product=product, status=Review.Status.PUBLISHED)
-        .select_related("user")
-        .only("id", "rating", "title", "body", "created_at", "is_verified_purchase", "user__full_name", "user__id")
+        .only("id", "rating", "title", "body", "created_at", "is_verified_purchase", "author_name")
         .order_by("-created_at", "-id")
     )
     if after:
@@ -394,7 +422,7 @@ def product_reviews(*, product: Product, after: str | None = None,
             created = datetime.datetime.fromisoformat(created_iso)
             last_id = int(last_id)
         except (signing.BadSignature, ValueError, TypeError) as exc:
-            raise BadCursor("invalid review cursor") from exc
+            raise BadCursorError("invalid review cursor") from exc
         qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
     rows = list(qs[: limit + 1])
     next_cursor = None

@@ -39,8 +39,10 @@ def review_moderate(*, review_ids: list[int], status: str) -> int:
     if status not in {Review.Status.PUBLISHED, Review.Status.REJECTED, Review.Status.PENDING}:
         raise CatalogError("bad_status", f"Unknown review status {status!r}.")
     with transaction.atomic():
-        return Review.objects.filter(pk__in=review_ids).exclude(status=status).update(
-            status=status, moderated_at=timezone.now()
+        return (
+            Review.objects.filter(pk__in=review_ids)
+            .exclude(status=status)
+            .update(status=status, moderated_at=timezone.now())
         )
 
 

@@ -53,13 +53,15 @@ def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
     return f"{request.path}?{params.urlencode()}"
 
 
-def _listing(request: HttpRequest, *, template: str, category: Category | None, with_query: bool,
-             context: dict[str, Any]) -> HttpResponse:
+def _listing(
+    request: HttpRequest, *, template: str, category: Category | None, with_query: bool, context: dict[str, Any]
+) -> HttpResponse:
     form = ListingFilterForm(request.GET, with_query=with_query)
     form.is_valid()
     status = 400 if form.errors else 200
-    filters = _filters(form, category=category, default_sort="relevance" if with_query and form.cleaned_data.get("q")
-                       else "newest")
+    filters = _filters(
+        form, category=category, default_sort="relevance" if with_query and form.cleaned_data.get("q") else "newest"
+    )
     if filters.sort == "relevance" and not filters.query:
         filters = selectors.ListingFilters(**{**filters.__dict__, "sort": "newest"})
     if with_query and form.cleaned_data.get("category") and "category" not in form.errors:
@@ -72,10 +74,13 @@ def _listing(request: HttpRequest, *, template: str, category: Category | None, 
             context["chosen_category"] = chosen
     try:
         page = selectors.product_listing(filters=filters, after=request.GET.get("after") or None)
-    except selectors.BadCursor:
-        return render(request, "errors/400.html",
-                      {"message": "That page link is no longer valid. Start again from the first page."},
-                      status=400)
+    except selectors.BadCursorError:
+        return render(
+            request,
+            "errors/400.html",
+            {"message": "That page link is no longer valid. Start again from the first page."},
+            status=400,
+        )
     facets = selectors.search_facets(filters=filters, mode=page.mode) if with_query else []
     context.update(
         form=form,
@@ -113,7 +118,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             variant_sku=request.GET.get("variant"),
             reviews_after=request.GET.get("reviews_after") or None,
         )
-    except selectors.BadCursor:
+    except selectors.BadCursorError:
         return render(request, "errors/400.html", {"message": "That reviews page link is not valid."}, status=400)
     if page is None:
         raise Http404("No such product")
@@ -122,8 +127,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         params = request.GET.copy()
         params["reviews_after"] = page.reviews_next
         reviews_next_url = f"{request.path}?{params.urlencode()}#reviews"
-    return render(request, "catalog/product.html", {"page": page, "product": page.product,
-                                                     "reviews_next_url": reviews_next_url})
+    return render(
+        request, "catalog/product.html", {"page": page, "product": page.product, "reviews_next_url": reviews_next_url}
+    )
 
 
 def _listed_product(slug: str) -> Product:
@@ -140,8 +146,13 @@ def review_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     form = ReviewForm(request.POST or None, instance=existing)
     if request.method == "POST" and form.is_valid():
         try:
-            services.review_save(user=request.user, product=product, rating=form.cleaned_data["rating"],
-                                 title=form.cleaned_data["title"], body=form.cleaned_data["body"])
+            services.review_save(
+                user=request.user,
+                product=product,
+                rating=form.cleaned_data["rating"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
         except services.CatalogError as exc:
             form.add_error(exc.field, exc.message)
         else:

@@ -374,8 +374,15 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            DEFINER_GRANTS + UPDATED_AT + CATEGORY_PATHS + LISTING + PRICE + SEARCH + RATINGS
-            + VARIANT_REQUIRED + OWNERSHIP,
+            DEFINER_GRANTS
+            + UPDATED_AT
+            + CATEGORY_PATHS
+            + LISTING
+            + PRICE
+            + SEARCH
+            + RATINGS
+            + VARIANT_REQUIRED
+            + OWNERSHIP,
             REVERSE,
         ),
     ]

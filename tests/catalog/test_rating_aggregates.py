@@ -74,7 +74,7 @@ def _in_threads(workers: list[Callable[[], None]]) -> list[BaseException]:
         try:
             barrier.wait(timeout=10)
             work()
-        except BaseException as exc:  # noqa: BLE001 -- reported by the test
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -132,11 +132,16 @@ def test_concurrent_shopper_requests_under_rls_keep_aggregates_true():  # type: 
                 if delete:
                     sql("DELETE FROM catalog_review WHERE id = %s", [review.pk])
                 else:
-                    sql("UPDATE catalog_review SET rating = %s, body = 'edited' WHERE id = %s",
-                        [random.randint(1, 5), review.pk])  # noqa: S311
+                    sql(
+                        "UPDATE catalog_review SET rating = %s, body = 'edited' WHERE id = %s",
+                        [random.randint(1, 5), review.pk],  # noqa: S311
+                    )
                 # The shopper's view of the product is unchanged by RLS on others' reviews.
-                assert sql("SELECT count(*) FROM catalog_review WHERE product_id = %s AND status = 'pending'"
-                           " AND user_id <> %s", [product.pk, review.user_id]) == [(0,)]
+                assert sql(
+                    "SELECT count(*) FROM catalog_review WHERE product_id = %s AND status = 'pending'"
+                    " AND user_id <> %s",
+                    [product.pk, review.user_id],
+                ) == [(0,)]
 
         return work
 

@@ -1,0 +1,210 @@
+"""Category and search pages: ranking, typo tolerance, hostile input, keyset pagination,
+and a query count that does not grow with the rows shown."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog import selectors
+from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, SellerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def product_slugs(html: str) -> list[str]:
+    return re.findall(r'href="/p/([\w-]+)/"', html)
+
+
+def unique_in_order(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+@pytest.fixture
+def audio():  # type: ignore[no-untyped-def]
+    electronics = CategoryFactory(name="Electronics", slug="electronics")
+    return CategoryFactory(name="Audio", slug="audio", parent=electronics)
+
+
+def test_name_matches_rank_above_description_matches(client, audio):  # type: ignore[no-untyped-def]
+    in_description = ProductFactory(
+        name="Studio Monitor Stand", slug="stand", description="Fits behind your headphones rack.", categories=[audio]
+    )
+    in_name = ProductFactory(name="Aurora Wireless Headphones", slug="aurora", description="Sound.", categories=[audio])
+    response = client.get("/search/", {"q": "headphones"})
+    assert response.status_code == 200
+    slugs = unique_in_order(product_slugs(response.content.decode()))
+    assert slugs.index(in_name.slug) < slugs.index(in_description.slug)
+
+
+def test_a_misspelling_still_finds_the_product(client, audio):  # type: ignore[no-untyped-def]
+    ProductFactory(name="Aurora Wireless Headphones", slug="aurora", categories=[audio])
+    ProductFactory(name="Garden Hose", slug="hose")
+    response = client.get("/search/", {"q": "hedphones"})
+    assert response.status_code == 200
+    assert unique_in_order(product_slugs(response.content.decode())) == ["aurora"]
+    page = selectors.product_listing(filters=selectors.ListingFilters(query="hedphones", sort="relevance"))
+    assert page.mode == "fuzzy"
+
+
+def test_search_facets_count_categories_of_the_matches(audio):  # type: ignore[no-untyped-def]
+    books = CategoryFactory(name="Books")
+    for n in range(3):
+        ProductFactory(name=f"Headphones {n}", categories=[audio])
+    ProductFactory(name="Headphones for dummies", categories=[books])
+    filters = selectors.ListingFilters(query="headphones", sort="relevance")
+    facets = selectors.search_facets(filters=filters, mode="fulltext")
+    assert [(f["name"], f["count"]) for f in facets] == [("Audio", 3), ("Books", 1)]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "",
+        "'; DROP TABLE catalog_product; --",
+        "a" * 5000,
+        "café ☕ 東京",
+        "%_\\",
+        "\\",
+        "&|!():*<->",
+        "null\x00byte",
+        "   ",
+        "OR 1=1",
+        "<script>alert(1)</script>",
+    ],
+)
+def test_hostile_queries_return_200_with_sane_results(client, audio, q):  # type: ignore[no-untyped-def]
+    ProductFactory(name="Aurora Wireless Headphones", categories=[audio])
+    response = client.get("/search/", {"q": q})
+    assert response.status_code in (200, 400)
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"min_price": "abc"},
+        {"min_price": "-1"},
+        {"max_price": "1e309"},
+        {"min_price": "50", "max_price": "10"},
+        {"min_rating": "9"},
+        {"min_rating": "x"},
+        {"sort": "name; DROP TABLE x"},
+        {"sort": "relevance"},
+        {"after": "not-a-cursor"},
+        {"after": "eyJzIjoicHJpY2VfYXNjIn0:forged:signature"},
+        {"in_stock": "maybe"},
+    ],
+)
+def test_bad_listing_parameters_get_400_or_a_clean_fallback(client, audio, params):  # type: ignore[no-untyped-def]
+    ProductFactory(categories=[audio])
+    for url in ("/c/audio/", "/search/"):
+        response = client.get(url, params)
+        assert response.status_code in (200, 400), (url, params, response.status_code)
+
+
+def test_a_cursor_from_another_ordering_is_refused(client, audio):  # type: ignore[no-untyped-def]
+    for n in range(30):
+        ProductFactory(categories=[audio], variants=[{"price": Decimal(n + 1)}])
+    first = client.get("/c/audio/", {"sort": "price_asc"}).content.decode()
+    cursor = re.search(r'after=([^"&]+)', first).group(1)
+    assert client.get("/c/audio/", {"sort": "price_desc", "after": cursor}).status_code == 400
+
+
+def test_filters_by_price_rating_and_stock(audio):  # type: ignore[no-untyped-def]
+    cheap = ProductFactory(categories=[audio], variants=[{"price": Decimal("5.00")}])
+    dear = ProductFactory(categories=[audio], variants=[{"price": Decimal("500.00")}])
+    empty = ProductFactory(categories=[audio], variants=[{"price": Decimal("50.00"), "stock": 0}])
+    ReviewFactory(product=dear, rating=5)
+
+    def ids(**kw):  # type: ignore[no-untyped-def]
+        filters = selectors.ListingFilters(category=audio, **kw)
+        return {p["id"] for p in selectors.product_listing(filters=filters).products}
+
+    assert ids() == {cheap.pk, dear.pk, empty.pk}
+    assert ids(min_price=Decimal(10)) == {dear.pk, empty.pk}
+    assert ids(max_price=Decimal(60)) == {cheap.pk, empty.pk}
+    assert ids(min_rating=4) == {dear.pk}
+    assert ids(in_stock=True) == {cheap.pk, dear.pk}
+
+
+def test_category_pages_include_descendants_and_only_listed_products(client, audio):  # type: ignore[no-untyped-def]
+    headphones = CategoryFactory(name="Headphones", slug="headphones", parent=audio)
+    deep = ProductFactory(slug="deep", categories=[headphones])
+    ProductFactory(slug="draft", categories=[audio], status="draft")
+    hidden_seller = SellerFactory(is_active=False)
+    ProductFactory(slug="hidden", seller=hidden_seller, categories=[audio])
+    slugs = product_slugs(client.get("/c/electronics/").content.decode())
+    assert deep.slug in slugs
+    assert "draft" not in slugs and "hidden" not in slugs
+    assert client.get("/p/draft/").status_code == 404
+    assert client.get("/c/no-such-category/").status_code == 404
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc", "rating"])
+def test_walking_every_page_returns_each_product_once_in_order(client, audio, sort):  # type: ignore[no-untyped-def]
+    originals = [ProductFactory(categories=[audio], variants=[{"price": Decimal(n % 7 + 1)}]) for n in range(55)]
+    for n, product in enumerate(originals[:20]):
+        ReviewFactory(product=product, rating=1 + n % 5)
+    seen: list[str] = []
+    url, params = "/c/audio/", {"sort": sort}
+    pages = 0
+    while True:
+        response = client.get(url, params)
+        assert response.status_code == 200
+        html = response.content.decode()
+        seen += unique_in_order(product_slugs(html))
+        # Someone adds products between page loads: pages already walked stay valid.
+        ProductFactory(categories=[audio], variants=[{"price": Decimal(3)}])
+        pages += 1
+        match = re.search(r'href="(/c/audio/\?[^"]*after=[^"]+)"', html)
+        if not match:
+            break
+        url, params = match.group(1).replace("&amp;", "&"), {}
+    assert pages >= 3
+    original_slugs = {p.slug for p in originals}
+    walked = [s for s in seen if s in original_slugs]
+    assert len(walked) == len(set(walked)), "a product appeared twice"
+    assert set(walked) == original_slugs, "a product was skipped"
+    expected = selectors.product_listing(filters=selectors.ListingFilters(category=audio, sort=sort), limit=500)
+    expected_order = [p["slug"] for p in expected.products if p["slug"] in original_slugs]
+    assert walked == expected_order
+
+
+def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_listing_query_count_does_not_grow_with_rows(client, audio):  # type: ignore[no-untyped-def]
+    for _ in range(2):
+        ProductFactory(categories=[audio], name="Speaker x")
+    few = {u: _queries(client, u) for u in ("/c/audio/", "/search/?q=speaker", "/")}
+    for _ in range(20):
+        product = ProductFactory(
+            categories=[audio], name="Speaker y", variants=[{"price": Decimal(9)}, {"price": Decimal(8)}]
+        )
+        ReviewFactory(product=product, rating=4)
+        ReviewFactory(product=product, rating=5)
+        ReviewFactory(product=product, rating=3)
+    many = {u: _queries(client, u) for u in ("/c/audio/", "/search/?q=speaker", "/")}
+    assert many == few
+
+
+def test_product_page_query_count_does_not_grow_with_variants_images_reviews(client, audio):  # type: ignore[no-untyped-def]
+    small = ProductFactory(categories=[audio], slug="small")
+    big = ProductFactory(
+        categories=[audio], slug="big", variants=[{"price": Decimal(n + 1), "sku": f"big-{n}"} for n in range(6)]
+    )
+    for n in range(5):
+        big.images.create(url=f"/static/img/{n}.svg", position=n)
+    for _ in range(15):
+        ReviewFactory(product=big, rating=4)
+    ReviewFactory(product=small, rating=4)
+    assert _queries(client, "/p/small/") == _queries(client, "/p/big/")

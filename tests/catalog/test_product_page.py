@@ -1,0 +1,114 @@
+"""Product page, reviews written by shoppers, and wishlists (with their RLS)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, transaction
+
+from catalog.models import Review, WishlistItem
+from shopwave.dbcontext import CUSTOMER
+from tests.conftest import acting_as, sql
+from tests.factories import ProductFactory, ReviewFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_product_page_shows_variants_stock_seller_and_rating(client):  # type: ignore[no-untyped-def]
+    product = ProductFactory(
+        name="Aurora Headphones",
+        variants=[
+            {
+                "sku": "AUR-BLK",
+                "name": "Black",
+                "price": Decimal("99.00"),
+                "stock": 3,
+                "attributes": {"colour": "Black"},
+            },
+            {"sku": "AUR-WHT", "name": "White", "price": Decimal("109.00"), "stock": 0},
+        ],
+    )
+    ReviewFactory(product=product, rating=4, title="Cosy fit")
+    ReviewFactory(product=product, rating=2, title="Hidden pending", status="pending")
+    body = client.get(f"/p/{product.slug}/").content.decode()
+    assert "Aurora Headphones" in body and product.seller.company_name in body
+    assert "$99.00" in body and "Black" in body
+    assert "Cosy fit" in body and "Hidden pending" not in body
+    assert product.seller.contact_email not in body
+    white = client.get(f"/p/{product.slug}/?variant=AUR-WHT").content.decode()
+    assert "$109.00" in white
+    assert client.get(f"/p/{product.slug}/?variant=nope").status_code == 200
+    assert client.get(f"/p/{product.slug}/?reviews_after=forged").status_code == 400
+
+
+def test_review_text_is_escaped(client):  # type: ignore[no-untyped-def]
+    review = ReviewFactory(title="<img src=x onerror=alert(1)>", body="<script>alert('x')</script>")
+    body = client.get(f"/p/{review.product.slug}/").content.decode()
+    assert "<script>alert('x')</script>" not in body
+    assert "<img src=x onerror" not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_a_shopper_writes_and_edits_a_review_that_waits_for_moderation(client):  # type: ignore[no-untyped-def]
+    product = ProductFactory()
+    shopper = UserFactory()
+    client.force_login(shopper)
+    url = f"/p/{product.slug}/review/"
+    assert client.post(url, {"rating": "5", "title": "Lovely", "body": "Would buy again"}).status_code == 302
+    review = Review.objects.get(product=product, user=shopper)
+    assert (review.rating, review.status) == (5, "pending")
+    client.post(url, {"rating": "4", "title": "Still lovely", "body": "Edited"})
+    assert Review.objects.filter(product=product, user=shopper).count() == 1
+    product.refresh_from_db()
+    assert product.rating_count == 0
+    for bad in [{"rating": "0"}, {"rating": "6"}, {"rating": "x"}, {"rating": "5", "title": ""}]:
+        response = client.post(url, {"title": "t", "body": "b", **bad})
+        assert response.status_code == 200
+    assert Review.objects.get(product=product, user=shopper).title == "Still lovely"
+
+
+def test_wishlist_add_list_remove(client):  # type: ignore[no-untyped-def]
+    product = ProductFactory(name="Wished Thing")
+    shopper = UserFactory()
+    client.force_login(shopper)
+    assert client.post(f"/p/{product.slug}/wishlist/").status_code == 302
+    assert client.post(f"/p/{product.slug}/wishlist/").status_code == 302  # idempotent
+    assert WishlistItem.objects.filter(user=shopper).count() == 1
+    assert "Wished Thing" in client.get("/account/wishlist/").content.decode()
+    client.post(f"/account/wishlist/{product.pk}/remove/")
+    assert not WishlistItem.objects.filter(user=shopper).exists()
+
+
+def test_wishlists_are_private_under_rls():  # type: ignore[no-untyped-def]
+    a, b = UserFactory(), UserFactory()
+    product = ProductFactory()
+    WishlistItem.objects.create(user=a, product=product)
+    WishlistItem.objects.create(user=b, product=product)
+    with acting_as(CUSTOMER, a.pk):
+        assert sql("SELECT user_id FROM catalog_wishlist_item") == [(a.pk,)]
+        with connection_cursor() as cursor:
+            cursor.execute("DELETE FROM catalog_wishlist_item WHERE user_id = %s", [b.pk])
+            assert cursor.rowcount == 0
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            sql(
+                "INSERT INTO catalog_wishlist_item (user_id, product_id, created_at) VALUES (%s, %s, now())",
+                [b.pk, product.pk],
+            )
+    assert WishlistItem.objects.filter(user=b).count() == 1
+
+
+def test_shoppers_see_published_reviews_and_their_own_only():  # type: ignore[no-untyped-def]
+    product = ProductFactory()
+    mine = ReviewFactory(product=product, status="pending")
+    ReviewFactory(product=product, status="pending")
+    published = ReviewFactory(product=product, status="published")
+    ReviewFactory(product=product, status="rejected")
+    with acting_as(CUSTOMER, mine.user_id):
+        assert {r for (r,) in sql("SELECT id FROM catalog_review")} == {mine.pk, published.pk}
+
+
+def connection_cursor():  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    return connection.cursor()
