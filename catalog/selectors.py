@@ -276,14 +276,17 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
     else:
         clauses.append("%s <%% p.name")
     params.append(filters.query)
+    # Counts include subcategories (choosing a facet filters by the whole subtree); the
+    # top two levels of the tree are offered.
     sql = f"""
-        SELECT c.id, c.name, c.slug, count(*) AS products
+        SELECT a.id, a.name, a.slug, count(DISTINCT p.id) AS products
           FROM catalog_product p
           JOIN catalog_product_category pc ON pc.product_id = p.id
           JOIN catalog_category c ON c.id = pc.category_id
+          JOIN catalog_category a ON c.path LIKE a.path || '%%' AND a.depth <= 1
          WHERE {" AND ".join(clauses)}
-         GROUP BY c.id, c.name, c.slug
-         ORDER BY products DESC, c.name
+         GROUP BY a.id, a.name, a.slug
+         ORDER BY products DESC, a.name
          LIMIT %s
     """
     with connection.cursor() as cursor:
@@ -341,6 +344,13 @@ class ProductPage:
     reviews_next: str | None
     own_review: Review | None
     in_wishlist: bool
+
+    @property
+    def attributes(self) -> list[tuple[str, str]]:
+        """The selected variant's attributes as (name, value) pairs, for display."""
+        if self.selected is None or not isinstance(self.selected.attributes, dict):
+            return []
+        return [(str(k), str(v)) for k, v in sorted(self.selected.attributes.items())]
 
 
 _REVIEW_SALT = "catalog.reviews.cursor"
@@ -438,7 +448,7 @@ def wishlist(*, user: User) -> list[dict[str, Any]]:
         SELECT {_CARD_COLUMNS}, w.created_at AS added_at
           FROM catalog_wishlist_item w
           JOIN catalog_product p ON p.id = w.product_id
-         WHERE w.user_id = %s
+         WHERE w.user_id = %s AND p.is_listed
          ORDER BY w.created_at DESC, w.id DESC
          LIMIT 200
     """

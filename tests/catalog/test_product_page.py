@@ -112,3 +112,9 @@ def connection_cursor():  # type: ignore[no-untyped-def]
     from django.db import connection
 
     return connection.cursor()
+
+
+def test_attribute_names_that_shadow_dict_methods_render(client):  # type: ignore[no-untyped-def]
+    product = ProductFactory(variants=[{"attributes": {"items": "3 pieces", "keys": "2", "colour": "red"}}])
+    body = client.get(f"/p/{product.slug}/").content.decode()
+    assert "3 pieces" in body and "red" in body
