@@ -1,20 +1,24 @@
 """How a request gets its database identity.
 
-The web login owns nothing and holds no privileges. Each request runs in one
-transaction that starts in the anonymous storefront scope (role commerce_customer, no
-user) and, once the session names a user, switches to that user's scope:
+The web login owns nothing and holds no privileges. Each request starts in the
+anonymous storefront scope (role commerce_customer, no user) before anything touches
+the database, and switches to the user's scope once the session names a user:
 
-    RequestTransactionMiddleware  BEGIN; set_user_context('commerce_customer')
-      SessionMiddleware           session row visible only for the presented key
+    RequestContextMiddleware   set_user_context('commerce_customer')          (request start)
+      SessionMiddleware        session row visible only for the presented key
       AuthenticationMiddleware
-      RequestIdentityMiddleware   set_user_context(<role for this user and path>, user_id)
-        view (ATOMIC_REQUESTS savepoint)
-    clear_user_context(); COMMIT
+      RequestIdentityMiddleware set_user_context(<role for user and path>, user_id)
+        view (ATOMIC_REQUESTS: its own transaction, or several for the payment saga)
+    clear_user_context()                                       (request end, always)
 
-Everything is transaction-local (set_config(..., true)), so a pooled connection carries
-nothing into the next request; the pool's reset callback (shopwave.dbreset) clears the
-session level as well. Outside a request transaction the login is privilege-less, so a
-query that escapes this scheme fails instead of seeing rows (fail closed).
+The identity lasts for the request (session-level settings), so a view may commit more
+than once: the checkout commits the order before it calls the card processor. It is
+cleared when the request ends, whatever happened, and the pool's reset callback
+(shopwave.dbreset) clears it again before a connection is lent out, so a pooled
+connection never carries one request's identity into the next. Between requests the
+connection is the bare web login: a query there fails instead of seeing rows.
+Code that switches identity inside one transaction (login, sign-up, password reset)
+uses transaction-local settings that end with that transaction.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db import connections, transaction
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -40,20 +44,33 @@ REQUEST_ROLES = (CUSTOMER, MANAGER, READONLY, SELLER)
 # database trouble itself, and static files never touch the database.
 _EXEMPT_PREFIXES = ("/healthz", "/" + settings.STATIC_URL.lstrip("/"))
 ADMIN_PREFIX = "/admin/"
+CART_TOKEN_SESSION_KEY = "cart_token"
 
 
 def set_user_context(
-    *, role: str, user_id: int | None = None, seller_id: int | None = None, using: str = "default"
+    *,
+    role: str,
+    user_id: int | None = None,
+    seller_id: int | None = None,
+    for_request: bool = False,
+    using: str = "default",
 ) -> None:
-    """Switch the current transaction to `role` acting for `user_id` (transaction-local)."""
+    """Act as `role` for `user_id`: for the current transaction, or (for_request) until
+    clear_user_context() ends the request."""
     with connections[using].cursor() as cursor:
-        cursor.execute("SELECT set_user_context(%s, %s, %s)", [role, user_id, seller_id])
+        cursor.execute("SELECT set_user_context(%s, %s, %s, %s)", [role, user_id, seller_id, not for_request])
 
 
 def clear_user_context(*, using: str = "default") -> None:
     """Back to the privilege-less login with no identity."""
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT clear_user_context()")
+
+
+def set_cart_token(token: str, *, using: str = "default") -> None:
+    """Let this request reach the anonymous cart whose token its session holds."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT pg_catalog.set_config('app.cart_token', %s, false)", [token])
 
 
 def allow_login_lookup(email: str, *, using: str = "default") -> None:
@@ -73,8 +90,8 @@ def _exempt(request: HttpRequest) -> bool:
     return request.path.startswith(_EXEMPT_PREFIXES)
 
 
-class RequestTransactionMiddleware:
-    """Wraps sessions, authentication and the view in one transaction, fail-closed."""
+class RequestContextMiddleware:
+    """Starts every request in the anonymous scope and always clears it at the end."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -83,12 +100,15 @@ class RequestTransactionMiddleware:
         if _exempt(request):
             return self.get_response(request)
         connection = connections["default"]
-        with transaction.atomic():
-            set_user_context(role=CUSTOMER)
-            response = self.get_response(request)
-            if not connection.needs_rollback:
+        set_user_context(role=CUSTOMER, for_request=True)
+        try:
+            return self.get_response(request)
+        finally:
+            try:
                 clear_user_context()
-        return response
+            except DatabaseError:
+                # Cannot prove the identity is gone: never let this connection be reused.
+                connection.close()
 
 
 class RequestIdentityMiddleware:
@@ -99,18 +119,21 @@ class RequestIdentityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _exempt(request):
+            cart_token = request.session.get(CART_TOKEN_SESSION_KEY)
+            if cart_token:
+                set_cart_token(str(cart_token))
             user_id = request.session.get(SESSION_KEY)
             if user_id is not None:
                 try:
-                    set_user_context(role=CUSTOMER, user_id=int(user_id))
+                    set_user_context(role=CUSTOMER, user_id=int(user_id), for_request=True)
                 except (TypeError, ValueError):
                     request.session.flush()
                 else:
                     user = request.user  # loads the row, checks the session's auth hash
                     if not user.is_authenticated:
-                        set_user_context(role=CUSTOMER)
+                        set_user_context(role=CUSTOMER, for_request=True)
                     else:
                         role = role_for(user, request.path)  # type: ignore[arg-type]
                         if role != CUSTOMER:
-                            set_user_context(role=role, user_id=user.pk)
+                            set_user_context(role=role, user_id=user.pk, for_request=True)
         return self.get_response(request)

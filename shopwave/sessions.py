@@ -2,7 +2,8 @@
 
 django_session is readable only for the key set in `app.session_key`, so a request
 (or an injected query) can read and write its own session and nobody else's. Each
-operation names the one key it touches before it runs.
+operation names the one key it touches before it runs (for the rest of the request:
+sessions are read and saved outside the view's transaction).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ class SessionStore(DatabaseSessionStore):
     def _scope(self, session_key: str | None) -> None:
         using = router.db_for_write(self.model)
         with connections[using].cursor() as cursor:
-            cursor.execute("SELECT pg_catalog.set_config('app.session_key', %s, true)", [session_key or ""])
+            cursor.execute("SELECT pg_catalog.set_config('app.session_key', %s, false)", [session_key or ""])
 
     def _get_session_from_db(self) -> Any:
         self._scope(self.session_key)

@@ -53,9 +53,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    # Opens the request's one transaction, in the anonymous storefront scope, before
-    # anything (sessions included) touches the database. See shopwave/dbcontext.py.
-    "shopwave.dbcontext.RequestTransactionMiddleware",
+    # Puts the request in the anonymous storefront scope before anything (sessions
+    # included) touches the database, and clears it at the end. See shopwave/dbcontext.py.
+    "shopwave.dbcontext.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,9 +132,7 @@ else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 _db["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_{_db['NAME']}")}
 DATABASES = {"default": _db}
-# The request transaction is opened by RequestTransactionMiddleware (it must also cover
-# sessions); ATOMIC_REQUESTS adds a savepoint around the view so a view that raises
-# rolls back its own writes while the session still commits.
+# Each view runs in a transaction (the checkout opts out to run its payment saga).
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 
 # The web login and the scoped roles it may switch into. Migrations grant these.

@@ -37,6 +37,7 @@ def _plain_static_storage(settings):  # type: ignore[no-untyped-def]
 @contextmanager
 def acting_as(role: str, user_id: int | None = None, seller_id: int | None = None) -> Iterator[None]:
     """Run the block in a request role with a user context, as a web request would."""
+    dbcontext.clear_user_context()
     dbcontext.set_user_context(role=role, user_id=user_id, seller_id=seller_id)
     try:
         yield

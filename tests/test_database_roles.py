@@ -12,8 +12,15 @@ pytestmark = pytest.mark.django_db
 
 WEB_LOGIN = settings.SHOPWAVE_WEB_DB_USER
 REQUEST_ROLES = ["commerce_customer", "commerce_manager", "commerce_readonly", "commerce_seller"]
-# Tables every request role may read because they hold no one's private data.
-PUBLIC_METADATA = {"django_content_type", "auth_permission", "auth_group", "auth_group_permissions"}
+# Tables request roles may only read because they hold no one's private data.
+PUBLIC_METADATA = {
+    "django_content_type",
+    "auth_permission",
+    "auth_group",
+    "auth_group_permissions",
+    "orders_shipping_method",
+    "orders_tax_rate",
+}
 
 
 @pytest.mark.parametrize("role", [WEB_LOGIN, *REQUEST_ROLES])
@@ -58,6 +65,12 @@ def test_every_table_a_request_role_can_touch_has_forced_rls():  # type: ignore[
     assert rows, "the storefront roles should be able to reach some tables"
     unprotected = [name for name, rls, forced in rows if not (rls and forced) and name not in PUBLIC_METADATA]
     assert unprotected == []
+    writable_metadata = sql(
+        "SELECT relname FROM pg_class WHERE relname = ANY(%s)"
+        " AND has_table_privilege('commerce_customer', oid, 'INSERT,UPDATE,DELETE')",
+        [sorted(PUBLIC_METADATA)],
+    )
+    assert writable_metadata == [], "public reference data must be read-only for shoppers"
 
 
 def test_no_definer_view_or_matview_is_granted_to_request_roles():  # type: ignore[no-untyped-def]
