@@ -111,3 +111,46 @@ def tokenize(*, number: str, exp_month: int, exp_year: int, cvc: str, today: dat
         exp_month=exp_month,
         exp_year=exp_year,
     )
+
+
+# --- Payments -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcessorResult:
+    status: str  # "succeeded" | "declined" | "failed"
+    reference: str
+    error_code: str = ""
+
+
+class ProcessorUnavailableError(RuntimeError):
+    """The processor did not answer (a timeout): the outcome is unknown, retry later."""
+
+
+def _reference(kind: str, idempotency_key: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return f"{kind[:2]}_{_letters(hmac.new(key, idempotency_key.encode(), hashlib.sha256).digest(), 20)}"
+
+
+def _behaviour(token: str) -> str:
+    return token.split("_")[1] if token.count("_") >= 2 else "ok"
+
+
+def authorize(*, token: str, amount: object, currency: str, idempotency_key: str) -> ProcessorResult:
+    """Reserve `amount` on the card. Deterministic per token; same key, same answer."""
+    behaviour = _behaviour(token)
+    if behaviour == "decline":
+        return ProcessorResult("declined", _reference("authorize", idempotency_key), "card_declined")
+    if behaviour == "error":
+        raise ProcessorUnavailableError("the payment processor did not answer")
+    return ProcessorResult("succeeded", _reference("authorize", idempotency_key))
+
+
+def capture(*, token: str, amount: object, currency: str, idempotency_key: str) -> ProcessorResult:
+    if _behaviour(token) == "error":
+        raise ProcessorUnavailableError("the payment processor did not answer")
+    return ProcessorResult("succeeded", _reference("capture", idempotency_key))
+
+
+def refund(*, token: str, amount: object, currency: str, idempotency_key: str) -> ProcessorResult:
+    return ProcessorResult("succeeded", _reference("refund", idempotency_key))

@@ -44,7 +44,7 @@ REQUEST_ROLES = (CUSTOMER, MANAGER, READONLY, SELLER)
 # database trouble itself, and static files never touch the database.
 _EXEMPT_PREFIXES = ("/healthz", "/" + settings.STATIC_URL.lstrip("/"))
 ADMIN_PREFIX = "/admin/"
-CART_TOKEN_SESSION_KEY = "cart_token"
+CART_TOKEN_SESSION_KEY = "cart_token"  # noqa: S105 -- a session key name, not a secret
 
 
 def set_user_context(

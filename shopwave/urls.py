@@ -7,6 +7,7 @@ from shopwave import health
 urlpatterns = [
     path("", home, name="home"),
     path("", include("catalog.urls")),
+    path("", include("orders.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),

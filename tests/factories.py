@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import factory
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Address, PaymentMethod, Seller, User
 from catalog.models import Category, Product, ProductCategory, Review, Variant
+from orders.models import ShippingMethod, TaxRate
 from processor import tokenize
+from promotions.models import Promotion
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -136,3 +140,48 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     title = "Great"
     body = "Does what it says."
     status = Review.Status.PUBLISHED
+
+
+class ShippingMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingMethod
+        django_get_or_create = ("code",)
+
+    code = "standard"
+    name = "Standard delivery"
+    price = Decimal("4.99")
+    free_over = Decimal("50.00")
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRate
+
+    country = "US"
+    region = "ME"
+    name = "Maine sales tax"
+    rate = Decimal("0.05500")
+    valid_from = datetime.date(2020, 1, 1)
+
+
+class PromotionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Promotion
+
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"SAVE{n}")
+    kind = "percentage"
+    value = Decimal("10")
+    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+
+    @factory.post_generation
+    def products(obj: Promotion, create: bool, extracted: list[Product] | None, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
+        if create and extracted:
+            obj.products.set(extracted)
+
+    @factory.post_generation
+    def categories(obj: Promotion, create: bool, extracted: list[Category] | None, **kwargs):  # type: ignore[no-untyped-def]  # noqa: N805
+        if create and extracted:
+            obj.categories.set(extracted)

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from orders import services
+from orders.models import Order, OrderItem, OrderStatusHistory, PaymentTransaction, ShippingMethod, TaxRate
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    fields = readonly_fields = (
+        "product_name",
+        "variant_name",
+        "sku",
+        "seller",
+        "unit_price",
+        "quantity",
+        "line_total",
+        "discount",
+    )
+
+
+class StatusHistoryInline(ReadOnlyInline):
+    model = OrderStatusHistory
+    fields = readonly_fields = ("changed_at", "from_status", "to_status", "db_role", "app_user_id")
+
+
+class PaymentInline(ReadOnlyInline):
+    model = PaymentTransaction
+    fields = readonly_fields = ("created_at", "kind", "status", "amount", "processor_reference", "error_code")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "user", "status", "total", "currency", "placed_at", "tracking_number"]
+    list_filter = ["status", "placed_at", "shipping_method_code"]
+    list_select_related = ["user"]
+    search_fields = ["number", "user__email", "ship_name", "tracking_number"]
+    date_hierarchy = "placed_at"
+    show_full_result_count = False
+    inlines = [OrderItemInline, StatusHistoryInline, PaymentInline]
+    actions = ["mark_processing", "mark_shipped", "mark_delivered", "cancel", "refund"]
+    readonly_fields = [f.name for f in Order._meta.fields if f.name != "tracking_number"]
+    fieldsets = [
+        (None, {"fields": ["number", "user", "status", "placed_at", "updated_at", "tracking_number"]}),
+        (
+            "Money",
+            {"fields": ["currency", "subtotal", "discount", "promotion_code", "shipping", "tax", "tax_rate", "total"]},
+        ),
+        (
+            "Shipping",
+            {
+                "fields": [
+                    "ship_name",
+                    "ship_line1",
+                    "ship_line2",
+                    "ship_city",
+                    "ship_region",
+                    "ship_postal_code",
+                    "ship_country",
+                    "shipping_method_code",
+                    "shipping_method_name",
+                ]
+            },
+        ),
+        ("Payment", {"fields": ["payment_method", "card_brand", "card_last4"]}),
+    ]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # Only the tracking number is editable here; statuses move through the actions.
+        Order.objects.filter(pk=obj.pk).update(tracking_number=obj.tracking_number)
+
+    def _move(self, request, queryset, status: str) -> None:  # type: ignore[no-untyped-def]
+        done, failed = 0, []
+        for order in queryset.order_by("id"):
+            try:
+                services.order_set_status(order=order, status=status)
+                done += 1
+            except services.OrderError as exc:
+                failed.append(exc.message)
+        if done:
+            self.message_user(request, f"{done} order(s) now {status}.", messages.SUCCESS)
+        for message in failed[:10]:
+            self.message_user(request, message, messages.ERROR)
+
+    @admin.action(description="Mark as processing")
+    def mark_processing(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._move(request, queryset, "processing")
+
+    @admin.action(description="Mark as shipped (set the tracking number on each order first)")
+    def mark_shipped(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._move(request, queryset, "shipped")
+
+    @admin.action(description="Mark as delivered")
+    def mark_delivered(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._move(request, queryset, "delivered")
+
+    @admin.action(description="Cancel (refunds a captured payment)")
+    def cancel(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._move(request, queryset, "cancelled")
+
+    @admin.action(description="Refund")
+    def refund(self, request, queryset):  # type: ignore[no-untyped-def]
+        self._move(request, queryset, "refunded")
+
+
+@admin.register(PaymentTransaction)
+class PaymentTransactionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "order", "kind", "status", "amount", "currency", "processor_reference"]
+    list_filter = ["kind", "status"]
+    search_fields = ["order__number", "processor_reference", "idempotency_key"]
+    list_select_related = ["order"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "price", "free_over", "min_days", "max_days", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "region", "rate", "valid_from", "valid_until"]
+    list_filter = ["country"]
+    search_fields = ["name", "region"]
