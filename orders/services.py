@@ -175,7 +175,12 @@ def cart_set_quantity(*, cart: Cart, item_id: object, quantity: object) -> None:
         return
     qty = _checked_quantity(quantity)
     with transaction.atomic():
-        item = CartItem.objects.select_for_update().select_related("variant__product").filter(cart=cart, pk=pk).first()
+        item = (
+            CartItem.objects.select_for_update(of=("self",))
+            .select_related("variant__product")
+            .filter(cart=cart, pk=pk)
+            .first()
+        )
         if item is None:
             raise OrderError("not_found", "That cart line does not exist.")
         _check_available(item.variant, qty)

@@ -1,0 +1,140 @@
+"""Cart and checkout through the pages: bad input, merging at login, tampering, double submit."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Cart, CartItem, Order
+from tests.factories import TEST_PASSWORD
+from tests.orders.conftest import DECLINE, make_shopper, stock
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_cart_add_update_remove(client, shop):  # type: ignore[no-untyped-def]
+    variant = shop["aur"]
+    assert client.post("/cart/add/", {"variant": variant.pk, "quantity": "2"}).status_code == 302
+    item = CartItem.objects.get()
+    assert item.quantity == 2 and item.cart.user is None
+    assert "Aurora Headphones" in client.get("/cart/").content.decode()
+    client.post(f"/cart/items/{item.pk}/", {"quantity": "5"})
+    assert CartItem.objects.get().quantity == 5
+    client.post(f"/cart/items/{item.pk}/", {"remove": "1"})
+    assert not CartItem.objects.exists()
+
+
+@pytest.mark.parametrize("quantity", ["0", "-1", "1000000000", "abc", "", "2.5", "21"])
+def test_bad_quantities_are_refused_with_nothing_written(client, shop, quantity):  # type: ignore[no-untyped-def]
+    response = client.post("/cart/add/", {"variant": shop["aur"].pk, "quantity": quantity}, follow=True)
+    assert response.status_code == 200
+    assert not CartItem.objects.exists()
+    body = response.content.decode()
+    assert "between 1 and 20" in body or "whole number" in body
+
+
+@pytest.mark.parametrize("variant", ["999999", "abc", "", "-5"])
+def test_unknown_variants_are_refused(client, shop, variant):  # type: ignore[no-untyped-def]
+    response = client.post("/cart/add/", {"variant": variant, "quantity": "1"}, follow=True)
+    assert response.status_code == 200 and not CartItem.objects.exists()
+    assert "not available" in response.content.decode()
+
+
+def test_more_than_in_stock_is_refused(client, shop):  # type: ignore[no-untyped-def]
+    response = client.post("/cart/add/", {"variant": shop["peb"].pk, "quantity": "6"}, follow=True)
+    assert "Only 5" in response.content.decode()
+    assert not CartItem.objects.exists()
+
+
+def test_another_cart_line_cannot_be_changed(client, shop):  # type: ignore[no-untyped-def]
+    owner = make_shopper()
+    line = owner.fill_cart((shop["aur"], 1)).items.get()
+    client.post("/cart/add/", {"variant": shop["peb"].pk, "quantity": "1"})
+    client.post(f"/cart/items/{line.pk}/", {"quantity": "9"})
+    client.post(f"/cart/items/{line.pk}/", {"remove": "1"})
+    line.refresh_from_db()
+    assert line.quantity == 1
+
+
+def test_the_anonymous_cart_merges_into_the_shoppers_cart_at_login(client, shop):  # type: ignore[no-untyped-def]
+    shopper = make_shopper()
+    shopper.fill_cart((shop["aur"], 9), (shop["peb"], 1))
+    client.post("/cart/add/", {"variant": shop["aur"].pk, "quantity": "4"})
+    client.post("/cart/add/", {"variant": shop["peb"].pk, "quantity": "2"})
+    response = client.post("/account/login/", {"username": shopper.user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+    lines = {i.variant.sku: i.quantity for i in CartItem.objects.filter(cart__user=shopper.user)}
+    assert lines == {"AUR-1": 10, "PEB-1": 3}  # 9 + 4 capped by stock 10; 1 + 2
+    assert Cart.objects.filter(user__isnull=True).count() == 0
+
+
+def _checkout_form(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    html = client.get("/checkout/").content.decode()
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', html).group(1)
+    address = re.search(r'name="address"[^>]*value="(\d+)"', html).group(1)
+    card = re.search(r'name="payment_method"[^>]*value="(\d+)"', html).group(1)
+    return {
+        "address": address,
+        "payment_method": card,
+        "shipping_method": "standard",
+        "promotion_code": "",
+        "idempotency_key": key,
+        "action": "place",
+    }
+
+
+def test_checkout_through_the_page_ignores_a_tampered_price(client, shop):  # type: ignore[no-untyped-def]
+    shopper = make_shopper()
+    shopper.fill_cart((shop["aur"], 1))
+    client.force_login(shopper.user)
+    data = {**_checkout_form(client), "price": "0.01", "total": "0.01", "subtotal": "0.01"}
+    response = client.post("/checkout/", data)
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.subtotal == Decimal("19.99") and order.status == "paid"
+    assert client.get(response["Location"]).status_code == 200
+    # The same form posted again (double click, back button) makes no second order.
+    assert client.post("/checkout/", data).status_code in (302, 400)
+    assert Order.objects.count() == 1
+
+
+def test_someone_elses_address_or_card_in_the_form_is_refused(client, shop):  # type: ignore[no-untyped-def]
+    shopper, other = make_shopper(), make_shopper()
+    shopper.fill_cart((shop["aur"], 1))
+    client.force_login(shopper.user)
+    form = _checkout_form(client)
+    for field, value in [("address", other.address.pk), ("payment_method", other.card.pk)]:
+        response = client.post("/checkout/", {**form, field: str(value), "idempotency_key": str(uuid.uuid4())})
+        assert response.status_code == 400
+    assert Order.objects.count() == 0 and stock(shop["aur"]) == 10
+
+
+def test_a_declined_card_shows_a_clear_message(client, shop):  # type: ignore[no-untyped-def]
+    shopper = make_shopper(card_number=DECLINE)
+    shopper.fill_cart((shop["aur"], 2))
+    client.force_login(shopper.user)
+    response = client.post("/checkout/", _checkout_form(client), follow=True)
+    assert "declined" in response.content.decode()
+    assert Order.objects.get().status == "payment_failed" and stock(shop["aur"]) == 10
+
+
+def test_order_history_pages_with_keyset_cursor(client, shop):  # type: ignore[no-untyped-def]
+    shopper = make_shopper()
+    for _ in range(12):
+        shopper.fill_cart((shop["peb"], 1))
+        if stock(shop["peb"]) == 0:
+            from catalog.models import Variant
+
+            Variant.objects.filter(pk=shop["peb"].pk).update(stock=10)
+        shopper.place()
+    client.force_login(shopper.user)
+    first = client.get("/account/orders/").content.decode()
+    numbers = re.findall(r"SW-\d{4}-\d+", first)
+    assert len(set(numbers)) == 10
+    after = re.search(r'href="/account/orders/\?after=([^"]+)"', first).group(1)
+    second = client.get(f"/account/orders/?after={after}").content.decode()
+    assert len(set(re.findall(r"SW-\d{4}-\d+", second)) - set(numbers)) == 2
+    assert client.get("/account/orders/?after=forged").status_code == 400
