@@ -1,0 +1,180 @@
+"""Integrity checks of the catalog: stored derived values against a fresh computation.
+
+Each check is ONE set-based query that returns the keys (ids) of the violating rows; the
+runner counts them and keeps up to five examples. The triggers of catalog/migrations/0002
+keep these values; a bulk load that bypasses them (catalog.datagen in bulk mode), a manual
+repair or a bug in a trigger shows up here. `manage.py check_integrity` runs them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    problem: str  # what a violation is, e.g. "product.price differs from ..."
+    noun: str  # what is counted: "products", "categories"...
+    sql: str  # one query returning the violating keys in its first column
+    key: str = "ids"  # what the examples are
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    count: int
+    examples: tuple[str, ...]
+    message: str | None  # None when the check passed
+
+    @property
+    def ok(self) -> bool:
+        return self.count == 0
+
+
+_CATEGORY_TREE = """
+WITH RECURSIVE tree (id, path, depth) AS (
+    SELECT id, '/' || id || '/', 0 FROM catalog_category WHERE parent_id IS NULL
+    UNION ALL
+    SELECT c.id, t.path || c.id || '/', t.depth + 1
+      FROM catalog_category c JOIN tree t ON c.parent_id = t.id
+)
+"""
+
+CATALOG_CHECKS: tuple[Check, ...] = (
+    Check(
+        "category paths",
+        "category.path/depth differ from the path of ids from the root",
+        "categories",
+        _CATEGORY_TREE
+        + """
+        SELECT c.id FROM catalog_category c JOIN tree t ON t.id = c.id
+         WHERE c.path IS DISTINCT FROM t.path OR c.depth IS DISTINCT FROM t.depth
+        """,
+    ),
+    Check(
+        "category cycles",
+        "categories do not lead up to a top-level category (a cycle in parent_id)",
+        "categories",
+        # The recursion starts at the roots, so it never enters a cycle: what it does not
+        # reach is in a cycle or below one.
+        _CATEGORY_TREE
+        + "SELECT c.id FROM catalog_category c WHERE NOT EXISTS (SELECT 1 FROM tree t WHERE t.id = c.id)",
+    ),
+    Check(
+        "product listing",
+        "product.is_listed differs from (status = 'active' and the seller is active)",
+        "products",
+        """
+        SELECT p.id FROM catalog_product p LEFT JOIN accounts_seller s ON s.id = p.seller_id
+         WHERE p.is_listed IS DISTINCT FROM (p.status = 'active' AND coalesce(s.is_active, false))
+        """,
+    ),
+    Check(
+        "product prices",
+        "product.price differs from the lowest active variant price",
+        "products",
+        """
+        SELECT p.id FROM catalog_product p
+          LEFT JOIN (SELECT product_id, min(price) AS min_price FROM catalog_variant WHERE is_active
+                      GROUP BY product_id) v ON v.product_id = p.id
+         WHERE p.price IS DISTINCT FROM v.min_price
+        """,
+    ),
+    Check(
+        "product search vectors",
+        "product.search_vector differs from catalog_product_search_vector(id, name, brand, description)",
+        "products",
+        """
+        SELECT id FROM catalog_product
+         WHERE search_vector IS DISTINCT FROM catalog_product_search_vector(id, name, brand, description)
+        """,
+    ),
+    Check(
+        "product ratings",
+        "product.rating_sum/rating_count differ from the published reviews",
+        "products",
+        """
+        SELECT p.id FROM catalog_product p
+          LEFT JOIN (SELECT product_id, sum(rating) AS rating_sum, count(*) AS rating_count FROM catalog_review
+                      WHERE status = 'published' GROUP BY product_id) r ON r.product_id = p.id
+         WHERE (p.rating_sum, p.rating_count) IS DISTINCT FROM (coalesce(r.rating_sum, 0), coalesce(r.rating_count, 0))
+        """,
+    ),
+    Check(
+        "products have variants",
+        "products have no variant",
+        "products",
+        """
+        SELECT p.id FROM catalog_product p
+         WHERE NOT EXISTS (SELECT 1 FROM catalog_variant v WHERE v.product_id = p.id)
+        """,
+    ),
+    Check(
+        "variant stock",
+        "variants have negative stock",
+        "variants",
+        "SELECT id FROM catalog_variant WHERE stock < 0",
+    ),
+    Check(
+        "review ratings",
+        "reviews have a rating outside 1..5",
+        "reviews",
+        "SELECT id FROM catalog_review WHERE rating IS NULL OR rating NOT BETWEEN 1 AND 5",
+    ),
+    Check(
+        "audit partitions",
+        "audit_log has no partition for these months (UTC; run manage.py audit_partitions)",
+        "months",
+        # A month is covered when one partition's range (not the default partition)
+        # contains all of it. The bounds are read back from the partition definitions.
+        """
+        WITH bounds AS (
+            SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid),
+                                 'FROM \\(''([^'']+)''\\) TO \\(''([^'']+)''\\)')) AS b
+              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'public.audit_log'::regclass
+        ), months AS (
+            SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => n)) AT TIME ZONE 'UTC'
+                       AS month_start
+              FROM generate_series(0, 1) AS n
+        )
+        SELECT to_char(m.month_start AT TIME ZONE 'UTC', 'YYYY-MM') FROM months m
+         WHERE NOT EXISTS (SELECT 1 FROM bounds
+                            WHERE b[1]::timestamptz <= m.month_start
+                              AND b[2]::timestamptz >= m.month_start + interval '1 month')
+        """,
+        key="",
+    ),
+)
+
+
+def run_checks(checks: tuple[Check, ...] | list[Check]) -> list[CheckResult]:
+    results = []
+    with connection.cursor() as cursor:
+        for check in checks:
+            cursor.execute(
+                f"SELECT count(*), (array_agg(key::text ORDER BY key))[1:{EXAMPLES}] FROM ({check.sql}) AS v(key)"
+            )
+            count, examples = cursor.fetchone()
+            examples = tuple(examples or ())
+            message = None
+            if count:
+                shown = " ".join(filter(None, [check.key, ", ".join(examples)]))
+                more = ", ..." if count > len(examples) else ""
+                message = f"{check.problem}: {count} {check.noun} (e.g. {shown}{more})"
+            results.append(CheckResult(check.name, count, examples, message))
+    return results
+
+
+def run_catalog_checks() -> list[CheckResult]:
+    return run_checks(CATALOG_CHECKS)
+
+
+def check_catalog() -> list[str]:
+    """Human-readable violations of the catalog's derived values and rules; [] when all is well."""
+    return [r.message for r in run_catalog_checks() if r.message]
