@@ -35,7 +35,7 @@ def test_cart_login_checkout_with_promotion_then_a_declined_card(live_server, pa
 
     page.get_by_role("textbox", name="Promotion code").fill("spring10")
     page.get_by_role("button", name="Update totals").click()
-    expect(page.get_by_text("−$4.00").or_(page.get_by_text("-$4.00")).first).to_be_visible()
+    expect(page.get_by_text("\u2212$4.00").or_(page.get_by_text("-$4.00")).first).to_be_visible()
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Order SW-")
     timeline = page.locator("ol.timeline")
