@@ -376,3 +376,24 @@ def test_shoppers_see_none_of_another_shoppers_orders(shop, client):  # type: ig
             sql("SELECT order_cancel(%s)", [order.pk])
     client.force_login(a.user)
     assert client.get(f"/account/orders/{order.number}/").status_code == 200
+
+
+def test_units_sold_follow_paid_orders_and_integrity_holds(shop):  # type: ignore[no-untyped-def]
+    from orders.integrity import run_order_checks
+
+    shopper = make_shopper()
+    shopper.fill_cart((shop["aur"], 3))
+    order = shopper.place()
+    shop["headphones"].refresh_from_db()
+    assert shop["headphones"].units_sold == 0  # placing does not touch product rows
+    with acting_as_shopper(shopper.user):
+        services.order_pay(order=order)
+    shop["headphones"].refresh_from_db()
+    assert shop["headphones"].units_sold == 3
+    assert [r.message for r in run_order_checks() if not r.ok] == []
+    with acting_as_shopper(shopper.user):
+        services.order_cancel(order=order)
+    shop["headphones"].refresh_from_db()
+    assert shop["headphones"].units_sold == 0
+    sql("UPDATE orders_order_status_history SET to_status = 'paid' WHERE order_id = %s", [order.pk])
+    assert {r.name for r in run_order_checks() if not r.ok} == {"status history"}

@@ -8,11 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.integrity import CheckResult, run_catalog_checks
+from orders.integrity import run_order_checks
 
 # (label, function running a group of checks). Other apps add theirs here, e.g.
 # ("orders", orders.integrity.run_order_checks); each returns one CheckResult per check.
 CHECK_GROUPS: list[tuple[str, Callable[[], list[CheckResult]]]] = [
     ("catalog", run_catalog_checks),
+    ("orders", run_order_checks),
 ]
 
 
