@@ -1,0 +1,112 @@
+"""Analytics views: exact numbers on a hand-built data set, equal to the live query after
+a refresh, and refreshable while the shop takes orders."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from orders import services
+from reports.models import CustomerLifetimeValue, DailySales, ProductPerformance
+from tests.conftest import sql
+from tests.orders.conftest import acting_as_shopper, make_shopper
+
+VIEWS = ["reports_daily_sales", "reports_product_performance", "reports_customer_ltv"]
+
+
+def differences(view: str) -> int:
+    """Rows in the view but not in a fresh run of its definition, and the other way round."""
+    [(definition,)] = sql("SELECT definition FROM pg_matviews WHERE matviewname = %s", [view])
+    query = definition.rstrip().rstrip(";")
+    [(count,)] = sql(
+        f"SELECT (SELECT count(*) FROM (SELECT * FROM {view} EXCEPT ALL ({query})) a)"
+        f" + (SELECT count(*) FROM (({query}) EXCEPT ALL SELECT * FROM {view}) b)"
+    )
+    return count
+
+
+def paid_order(shopper, *lines):  # type: ignore[no-untyped-def]
+    shopper.fill_cart(*lines)
+    order = shopper.place()
+    with acting_as_shopper(shopper.user):
+        services.order_pay(order=order)
+    return order
+
+
+@pytest.mark.django_db
+def test_exact_numbers_and_exclusions(shop, capsys):  # type: ignore[no-untyped-def]
+    a, b = make_shopper(), make_shopper()
+    paid_order(a, (shop["aur"], 2))  # 39.98
+    paid_order(a, (shop["peb"], 1))  # 7.50
+    paid_order(b, (shop["aur"], 1), (shop["peb"], 2))  # 19.99 + 15.00
+    cancelled = paid_order(b, (shop["peb"], 1))
+    with acting_as_shopper(b.user):
+        services.order_cancel(order=cancelled)
+    b.fill_cart((shop["aur"], 1))
+    b.place()  # pending: not a sale
+    call_command("refresh_analytics")
+    assert "refreshed reports_daily_sales" in capsys.readouterr().out
+    [day] = DailySales.objects.all()
+    assert (day.orders, day.units, day.revenue, day.customers) == (3, 6, Decimal("82.47"), 2)
+    perf = {p.product_id: (p.orders, p.units, p.revenue) for p in ProductPerformance.objects.all()}
+    assert perf == {shop["headphones"].pk: (2, 3, Decimal("59.97")), shop["speaker"].pk: (2, 3, Decimal("22.50"))}
+    ltv = {c.user_id: (c.orders, c.revenue, c.average_order) for c in CustomerLifetimeValue.objects.all()}
+    assert ltv == {
+        a.user.pk: (2, Decimal("47.48"), Decimal("23.74")),
+        b.user.pk: (1, Decimal("34.99"), Decimal("34.99")),
+    }
+    for view in VIEWS:
+        assert differences(view) == 0, view
+    paid_order(a, (shop["peb"], 1))
+    assert differences("reports_daily_sales") > 0  # stale until the next refresh
+    call_command("refresh_analytics")
+    assert all(differences(v) == 0 for v in VIEWS)
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_refresh_runs_while_checkouts_go_on(shop):  # type: ignore[no-untyped-def]
+    sql("UPDATE catalog_variant SET stock = 1000")
+    shoppers = [make_shopper() for _ in range(6)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    placed = [0]
+
+    def buyer(shopper):  # type: ignore[no-untyped-def]
+        try:
+            while not stop.is_set():
+                shopper.fill_cart((shop["peb"], 1))
+                with acting_as_shopper(shopper.user):
+                    order = services.order_place(
+                        address_id=shopper.address.pk,
+                        shipping_code="standard",
+                        payment_method_id=shopper.card.pk,
+                        promotion_code="",
+                        idempotency_key=uuid.uuid4(),
+                    )
+                    services.order_pay(order=order)
+                placed[0] += 1
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=buyer, args=(s,)) for s in shoppers]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(5):
+            call_command("refresh_analytics")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert errors == []
+    assert placed[0] > 0
+    call_command("refresh_analytics")
+    assert all(differences(v) == 0 for v in VIEWS)
