@@ -25,6 +25,9 @@ class DailySales(models.Model):
         ordering = ["-day"]
         verbose_name_plural = "daily sales"
 
+    def __str__(self) -> str:
+        return f"{self.day}: {self.orders} orders"
+
 
 class ProductPerformance(models.Model):
     product = models.OneToOneField("catalog.Product", primary_key=True, on_delete=models.DO_NOTHING, related_name="+")
@@ -38,6 +41,9 @@ class ProductPerformance(models.Model):
         managed = False
         db_table = "reports_product_performance"
 
+    def __str__(self) -> str:
+        return f"product {self.pk}: {self.units} units"
+
 
 class CustomerLifetimeValue(models.Model):
     user = models.OneToOneField("accounts.User", primary_key=True, on_delete=models.DO_NOTHING, related_name="+")
@@ -50,3 +56,6 @@ class CustomerLifetimeValue(models.Model):
     class Meta:
         managed = False
         db_table = "reports_customer_ltv"
+
+    def __str__(self) -> str:
+        return f"customer {self.pk}: {self.revenue}"

@@ -91,7 +91,7 @@ def test_refresh_runs_while_checkouts_go_on(shop):  # type: ignore[no-untyped-de
                     )
                     services.order_pay(order=order)
                 placed[0] += 1
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
