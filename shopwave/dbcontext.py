@@ -31,6 +31,8 @@ from django.contrib.auth import SESSION_KEY
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 
+from accounts.staff import staff_group_of
+
 if TYPE_CHECKING:
     from accounts.models import User
 
@@ -79,11 +81,17 @@ def allow_login_lookup(email: str, *, using: str = "default") -> None:
         cursor.execute("SELECT pg_catalog.set_config('app.login_email', %s, true)", [email])
 
 
-def role_for(user: User, path: str) -> str:
-    """The database role a request of `user` for `path` runs under."""
+def role_for(user: User, path: str, staff_group: str = "") -> str:
+    """The database role a request of `user` for `path` runs under: staff in the back
+    office run as commerce_manager, analysts as commerce_readonly."""
     if path.startswith(ADMIN_PREFIX) and user.is_active and user.is_staff:
-        return MANAGER
+        return READONLY if staff_group == "analysts" else MANAGER
     return CUSTOMER
+
+
+def set_staff_group(group: str, *, using: str = "default") -> None:
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT pg_catalog.set_config('app.staff_group', %s, false)", [group])
 
 
 def _exempt(request: HttpRequest) -> bool:
@@ -132,8 +140,11 @@ class RequestIdentityMiddleware:
                     user = request.user  # loads the row, checks the session's auth hash
                     if not user.is_authenticated:
                         set_user_context(role=CUSTOMER, for_request=True)
-                    else:
-                        role = role_for(user, request.path)  # type: ignore[arg-type]
+                    elif request.path.startswith(ADMIN_PREFIX) and user.is_staff:
+                        group = staff_group_of(user)
+                        role = role_for(user, request.path, group)  # type: ignore[arg-type]
                         if role != CUSTOMER:
                             set_user_context(role=role, user_id=user.pk, for_request=True)
+                            if group:
+                                set_staff_group(group)
         return self.get_response(request)

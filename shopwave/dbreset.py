@@ -8,7 +8,14 @@ request. It deliberately avoids DISCARD ALL, which would also undo connection se
 
 from typing import Any
 
-CONTEXT_SETTINGS = ("app.user_id", "app.seller_id", "app.login_email", "app.session_key", "app.cart_token")
+CONTEXT_SETTINGS = (
+    "app.user_id",
+    "app.seller_id",
+    "app.login_email",
+    "app.session_key",
+    "app.cart_token",
+    "app.staff_group",
+)
 
 RESET_SQL = "SELECT pg_catalog.set_config('role', 'none', false), " + ", ".join(
     f"pg_catalog.set_config('{name}', '', false)" for name in CONTEXT_SETTINGS
