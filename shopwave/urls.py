@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("account/", include("accounts.urls")),
+    # Staff reports live in the back office: same login, same database role mapping.
+    path("admin/staff-reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -16,7 +16,13 @@ from reports.models import CustomerLifetimeValue, DailySales, ProductPerformance
 from tests.conftest import sql
 from tests.orders.conftest import acting_as_shopper, make_shopper
 
-VIEWS = ["reports_daily_sales", "reports_product_performance", "reports_customer_ltv"]
+VIEWS = [
+    "reports_daily_sales",
+    "reports_product_performance",
+    "reports_customer_ltv",
+    "reports_category_daily_sales",
+    "reports_variant_velocity",
+]
 
 
 def differences(view: str) -> int:
