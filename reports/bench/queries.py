@@ -110,6 +110,7 @@ SELECT u.id, a.id AS address_id,
   JOIN accounts_address a ON a.user_id = u.id AND a.is_default
  WHERE u.is_active AND NOT u.is_staff
    AND NOT EXISTS (SELECT 1 FROM accounts_seller_member m WHERE m.user_id = u.id)
+   AND NOT EXISTS (SELECT 1 FROM orders_cart c WHERE c.user_id = u.id)
    AND u.id %% %s = 0
  ORDER BY u.id
  LIMIT %s
@@ -140,3 +141,9 @@ SELECT code FROM promotions_promotion
 """
 
 LAST_ORDER_SQL = "SELECT max(placed_at) FROM orders_order"
+
+# Search words that full-text search keeps (English stop words such as "the" are dropped:
+# a query of stop words only falls back to the fuzzy name match, see BENCHMARKS.md).
+SEARCHABLE_WORDS_SQL = """
+SELECT w FROM unnest(%s::text[]) AS w WHERE numnode(plainto_tsquery('english', w)) > 0
+"""

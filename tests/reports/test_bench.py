@@ -1,0 +1,74 @@
+"""manage.py bench on a generated demo data set: a row per pattern with numbers, the
+plans saved, and the data set left unchanged (no timing assertions)."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from catalog.datagen import generate
+from catalog.models import WishlistItem
+from orders.models import Cart, Order
+from promotions.models import Promotion
+from reports.bench.draws import PATTERNS
+from reports.bench.runner import PatternResult, detect_scale
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = r"\d+\.\d\d"
+
+
+def test_bench_reports_every_pattern_and_leaves_the_data_unchanged(tmp_path: Path) -> None:
+    generate(scale="demo", seed=7)
+    output = tmp_path / "BENCH.md"
+    explain_dir = tmp_path / "plans"
+    out = StringIO()
+    call_command(
+        "bench", "--draws", "20", "--seed", "3", "--output", str(output), "--explain-dir", str(explain_dir), stdout=out
+    )
+    text = output.read_text(encoding="utf-8")
+    assert "scale: **demo**" in text
+    assert "detected scale: demo" in out.getvalue()
+    for pattern in PATTERNS:
+        row = next(line for line in text.splitlines() if line.startswith(f"| {pattern} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2] == "20", row  # draws
+        assert all(re.fullmatch(NUMBER, c) for c in cells[3:7]), row  # p50 p95 p99 max
+        assert (explain_dir / f"{pattern}.txt").read_text(encoding="utf-8").count("Execution Time") >= 1
+    assert "no orders in data set" in text
+    assert "bench's own query" in text
+    # The run was rolled back: no fixtures, no orders left behind.
+    assert Cart.objects.count() == 0
+    assert WishlistItem.objects.count() == 0
+    assert Promotion.objects.count() == 0
+    assert Order.objects.count() == 0
+
+
+def test_rewrite_keeps_the_hand_written_analysis(tmp_path: Path) -> None:
+    generate(scale="demo", seed=7)
+    output = tmp_path / "BENCH.md"
+    args = ["bench", "--draws", "2", "--patterns", "QP-02,QP-10", "--output", str(output), "--explain-dir", ""]
+    call_command(*args, stdout=StringIO())
+    output.write_text(output.read_text(encoding="utf-8") + "\nWhy QP-02 is slow.\n", encoding="utf-8")
+    call_command(*args, stdout=StringIO())
+    text = output.read_text(encoding="utf-8")
+    assert text.count("Why QP-02 is slow.") == 1
+    assert "| QP-10 |" in text and "| QP-01 |" not in text
+
+
+def test_percentiles_and_scale_detection() -> None:
+    result = PatternResult(PATTERNS["QP-03"], timings_ms=[float(n) for n in range(1, 101)])
+    assert (result.percentile(50), result.percentile(95), result.percentile(99)) == (50.0, 95.0, 99.0)
+    assert result.meets_goal is False
+    assert detect_scale({"products": 0}) == "empty"
+    assert detect_scale({"products": 50_000}) == "medium"
+    assert detect_scale({"products": 510_000}) == "full"
+
+
+def test_unknown_pattern_is_refused() -> None:
+    with pytest.raises(Exception, match="unknown pattern"):
+        call_command("bench", "--patterns", "QP-99", stdout=StringIO())
