@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminLoginForm
 from accounts.models import Address, LoginThrottle, PaymentMethod, User
+from audit.links import audit_history_url
 
 admin.site.login_form = AdminLoginForm
 admin.site.site_header = "ShopWave back office"
@@ -38,19 +40,25 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["email", "full_name"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "audit_history"]
     inlines = [AddressInline, PaymentMethodInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("full_name",)}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined", "audit_history")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # Accounts are deactivated, never deleted: orders and the audit trail refer to them.
         return False
+
+    @admin.display(description="Audit history")
+    def audit_history(self, obj):  # type: ignore[no-untyped-def]
+        if obj is None or not obj.pk:
+            return "—"
+        return format_html('<a href="{}">History in the audit log</a>', audit_history_url("accounts_user", str(obj.pk)))
 
 
 @admin.register(LoginThrottle)

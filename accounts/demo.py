@@ -28,6 +28,7 @@ class DemoLogin:
 DEMO_LOGINS = [
     DemoLogin("shopper", "shopper@shopwave.example", DEMO_PASSWORD),
     DemoLogin("staff (back office)", "staff@shopwave.example", DEMO_PASSWORD),
+    DemoLogin("seller (/seller/)", "seller@shopwave.example", DEMO_PASSWORD),
 ]
 
 

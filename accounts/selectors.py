@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from accounts.models import Address, PaymentMethod, User
+from accounts.models import Address, PaymentMethod, SellerMember, User
 
 
 def address_list(*, user: User) -> QuerySet[Address]:
@@ -25,4 +25,5 @@ def account_overview(*, user: User) -> dict[str, Any]:
     return {
         "default_address": Address.objects.filter(user=user, is_default=True).first(),
         "default_payment_method": PaymentMethod.objects.filter(user=user, is_default=True).first(),
+        "is_seller": SellerMember.objects.filter(user=user).exists(),
     }

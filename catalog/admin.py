@@ -5,6 +5,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
 from accounts.models import Seller, SellerMember
+from audit.links import audit_history_url
 from catalog import services
 from catalog.models import Category, Product, ProductCategory, ProductImage, Review, Variant
 
@@ -107,7 +108,16 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name", "brand", "slug", "variants__sku"]
     autocomplete_fields = ["seller"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["price", "is_listed", "rating_avg", "rating_count", "units_sold", "created_at", "updated_at"]
+    readonly_fields = [
+        "price",
+        "is_listed",
+        "rating_avg",
+        "rating_count",
+        "units_sold",
+        "created_at",
+        "updated_at",
+        "audit_history",
+    ]
     inlines = [VariantInline, ProductImageInline, ProductCategoryInline]
     show_full_result_count = False
     fieldsets = [
@@ -121,6 +131,14 @@ class ProductAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # archive instead: orders keep referring to products
+
+    @admin.display(description="Audit history")
+    def audit_history(self, obj):  # type: ignore[no-untyped-def]
+        if obj is None or not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">History in the audit log</a>', audit_history_url("catalog_product", str(obj.pk))
+        )
 
 
 @admin.register(Variant)

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
+from audit.links import audit_history_url
 from orders import services
-from orders.models import Order, OrderItem, OrderStatusHistory, PaymentTransaction, ShippingMethod, TaxRate
+from orders.models import (
+    Order,
+    OrderItem,
+    OrderStatusHistory,
+    PaymentTransaction,
+    SellerPayout,
+    ShippingMethod,
+    TaxRate,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -51,9 +61,9 @@ class OrderAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [OrderItemInline, StatusHistoryInline, PaymentInline]
     actions = ["mark_processing", "mark_shipped", "mark_delivered", "cancel", "refund"]
-    readonly_fields = [f.name for f in Order._meta.fields if f.name != "tracking_number"]
+    readonly_fields = [*(f.name for f in Order._meta.fields if f.name != "tracking_number"), "audit_history"]
     fieldsets = [
-        (None, {"fields": ["number", "user", "status", "placed_at", "updated_at", "tracking_number"]}),
+        (None, {"fields": ["number", "user", "status", "placed_at", "updated_at", "tracking_number", "audit_history"]}),
         (
             "Money",
             {"fields": ["currency", "subtotal", "discount", "promotion_code", "shipping", "tax", "tax_rate", "total"]},
@@ -120,6 +130,12 @@ class OrderAdmin(admin.ModelAdmin):
     def refund(self, request, queryset):  # type: ignore[no-untyped-def]
         self._move(request, queryset, "refunded")
 
+    @admin.display(description="Audit history")
+    def audit_history(self, obj):  # type: ignore[no-untyped-def]
+        if obj is None or not obj.pk:
+            return "—"
+        return format_html('<a href="{}">History in the audit log</a>', audit_history_url("orders_order", obj.number))
+
 
 @admin.register(PaymentTransaction)
 class PaymentTransactionAdmin(admin.ModelAdmin):
@@ -153,3 +169,29 @@ class TaxRateAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "region", "rate", "valid_from", "valid_until"]
     list_filter = ["country"]
     search_fields = ["name", "region"]
+
+
+@admin.register(SellerPayout)
+class SellerPayoutAdmin(admin.ModelAdmin):
+    list_display = ["period", "seller", "lines", "gross", "commission", "net", "currency", "status"]
+    list_filter = ["status", "period"]
+    list_select_related = ["seller"]
+    search_fields = ["seller__company_name"]
+    actions = ["mark_paid"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [f.name for f in self.model._meta.fields if f.name != "status"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        SellerPayout.objects.filter(pk=obj.pk).update(status=obj.status)
+
+    @admin.action(description="Mark as paid")
+    def mark_paid(self, request, queryset):  # type: ignore[no-untyped-def]
+        count = queryset.filter(status="pending").update(status="paid")
+        self.message_user(request, f"{count} payout(s) marked paid.")

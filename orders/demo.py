@@ -143,3 +143,18 @@ def seed_orders(*, shopper_email: str = "shopper@shopwave.example", staff_email:
             dbcontext.clear_user_context()
             created += 1
     return created
+
+
+def seed_seller_login(*, email: str = "seller@shopwave.example") -> None:
+    """A demo seller login acting for the seller with the most demo order lines."""
+    from accounts.demo import DEMO_PASSWORD
+    from accounts.models import SellerMember
+    from orders.models import OrderItem
+
+    if User.objects.filter(email=email).exists():
+        return
+    seller_id = OrderItem.objects.values_list("seller_id", flat=True).order_by("seller_id").first()
+    if seller_id is None:
+        return
+    user = User.objects.create_user(email, DEMO_PASSWORD, full_name="Sasha Seller")
+    SellerMember.objects.create(seller_id=seller_id, user=user, role="owner")

@@ -282,3 +282,35 @@ class PaymentTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.status}"
+
+
+class SellerPayout(models.Model):
+    """What ShopWave owes a seller for one closed month (manage.py compute_payouts)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+
+    seller = models.ForeignKey(Seller, on_delete=models.DO_NOTHING, related_name="payouts")
+    period = models.DateField(help_text="First day of the month paid out.")
+    currency = models.CharField(max_length=3, default="USD")
+    lines = models.PositiveIntegerField()
+    gross = models.DecimalField(max_digits=14, decimal_places=2)
+    commission = models.DecimalField(max_digits=14, decimal_places=2)
+    net = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "orders_seller_payout"
+        ordering = ["-period", "seller"]
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "period"], name="orders_seller_payout_once_per_month"),
+            models.CheckConstraint(condition=Q(net=F("gross") - F("commission")), name="orders_seller_payout_net"),
+            models.CheckConstraint(condition=Q(gross__gte=0, commission__gte=0), name="orders_seller_payout_money"),
+            models.CheckConstraint(condition=Q(period__day=1), name="orders_seller_payout_period_month"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "paid"]), name="orders_seller_payout_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} {self.period:%Y-%m}: {self.net}"

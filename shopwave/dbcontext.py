@@ -24,7 +24,7 @@ uses transaction-local settings that end with that transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -46,6 +46,7 @@ REQUEST_ROLES = (CUSTOMER, MANAGER, READONLY, SELLER)
 # database trouble itself, and static files never touch the database.
 _EXEMPT_PREFIXES = ("/healthz", "/" + settings.STATIC_URL.lstrip("/"))
 ADMIN_PREFIX = "/admin/"
+SELLER_PREFIX = "/seller/"
 CART_TOKEN_SESSION_KEY = "cart_token"  # noqa: S105 -- a session key name, not a secret
 
 
@@ -98,6 +99,24 @@ def _exempt(request: HttpRequest) -> bool:
     return request.path.startswith(_EXEMPT_PREFIXES)
 
 
+def _enter_seller_scope(request: HttpRequest, user: Any) -> None:
+    """Seller-portal requests of a seller's member run as commerce_seller for that seller."""
+    from accounts.models import SellerMember
+
+    membership = (
+        SellerMember.objects.filter(user=user)
+        .select_related("seller")
+        .only("seller__id", "seller__company_name", "seller__is_active")
+        .order_by("seller_id")
+        .first()
+    )
+    if membership is None or not membership.seller.is_active:
+        return
+    set_user_context(role=SELLER, user_id=user.pk, seller_id=membership.seller_id, for_request=True)
+    request.seller_id = membership.seller_id  # type: ignore[attr-defined]
+    request.seller_name = membership.seller.company_name  # type: ignore[attr-defined]
+
+
 class RequestContextMiddleware:
     """Starts every request in the anonymous scope and always clears it at the end."""
 
@@ -107,6 +126,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _exempt(request):
             return self.get_response(request)
+
         connection = connections["default"]
         set_user_context(role=CUSTOMER, for_request=True)
         try:
@@ -140,6 +160,8 @@ class RequestIdentityMiddleware:
                     user = request.user  # loads the row, checks the session's auth hash
                     if not user.is_authenticated:
                         set_user_context(role=CUSTOMER, for_request=True)
+                    elif request.path.startswith(SELLER_PREFIX):
+                        _enter_seller_scope(request, user)
                     elif request.path.startswith(ADMIN_PREFIX) and user.is_staff:
                         group = staff_group_of(user)
                         role = role_for(user, request.path, group)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
+    path("seller/", include("orders.seller_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("account/", include("accounts.urls")),
     # Staff reports live in the back office: same login, same database role mapping.

@@ -5,7 +5,7 @@ from accounts.demo import seed_accounts
 from accounts.models import User
 from catalog.datagen import DataGenError, generate
 from catalog.models import Product
-from orders.demo import seed_orders, seed_reference_data
+from orders.demo import seed_orders, seed_reference_data, seed_seller_login
 
 
 class Command(BaseCommand):
@@ -32,4 +32,5 @@ class Command(BaseCommand):
         # Demo orders are for looking at, not for mailing: their notifications are dropped.
         with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}):
             orders = seed_orders()
+        seed_seller_login()
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({orders} demo orders)."))
