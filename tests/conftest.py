@@ -49,3 +49,11 @@ def sql(query: str, params: list | tuple | None = None) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(query, params or [])
         return cursor.fetchall() if cursor.description else []
+
+
+@pytest.fixture
+def shop():  # type: ignore[no-untyped-def]
+    """A small shop: shipping, Maine tax, headphones (stock 10) and a speaker (stock 5)."""
+    from tests.orders.conftest import build_shop
+
+    return build_shop()

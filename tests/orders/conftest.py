@@ -4,10 +4,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pytest
-
 from accounts.models import Address, PaymentMethod, User
-from catalog.models import Product, Variant
+from catalog.models import Variant
 from orders import services
 from orders.models import Cart, CartItem, Order
 from processor import tokenize
@@ -77,8 +75,7 @@ def make_shopper(card_number: str = APPROVE, **user_kwargs: object) -> Shopper:
     return Shopper(user, address, method)
 
 
-@pytest.fixture
-def shop() -> dict[str, object]:
+def build_shop() -> dict[str, object]:
     ShippingMethodFactory()
     ShippingMethodFactory(code="express", name="Express", price=Decimal("14.99"), free_over=None)
     TaxRateFactory()
@@ -99,6 +96,3 @@ def shop() -> dict[str, object]:
 
 def stock(variant: Variant) -> int:
     return Variant.objects.values_list("stock", flat=True).get(pk=variant.pk)
-
-
-__all__ = ["Product"]
