@@ -382,7 +382,10 @@ def _notify(order: Order, event: str) -> None:
         context = {"order": order, "event": event}
         subject = render_to_string("orders/email/subject.txt", context).strip()
         body = render_to_string("orders/email/order_update.txt", context)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], fail_silently=True)
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        except Exception:  # a mail outage must not undo or hide a committed order change
+            logger.exception("order email not sent", extra={"order": order.number, "event": event})
 
     transaction.on_commit(send)
 
