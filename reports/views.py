@@ -55,6 +55,10 @@ class Bar:
     width: int
     height: int
 
+    @property
+    def label_y(self) -> int:
+        return max(self.y - 4, 12)
+
 
 CHART_WIDTH, CHART_HEIGHT = 720, 220
 
