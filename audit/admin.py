@@ -52,6 +52,7 @@ from audit.links import (
     table_label,
 )
 from audit.models import AuditLog
+from shopwave.admin import ReadOnlyModelAdmin
 
 __all__ = ["AuditLogAdmin", "audit_history_url"]
 
@@ -122,7 +123,7 @@ def _admin_object_link(entry: AuditLog) -> str | None:
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyModelAdmin):
     list_display = [
         "when",
         "table",
@@ -146,7 +147,6 @@ class AuditLogAdmin(admin.ModelAdmin):
     search_help_text = "Exact row key: an id, an order number or a shipping method code."
     ordering = ["-occurred_at", "-id"]
     sortable_by = ()
-    show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = None
     list_per_page = 50
@@ -173,15 +173,6 @@ class AuditLogAdmin(admin.ModelAdmin):
     # --- read-only -------------------------------------------------------------------
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in self.model._meta.fields] + list(self.readonly_fields)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     # --- changelist --------------------------------------------------------------------
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:

@@ -19,15 +19,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from catalog.models import Category, Product, ProductImage, Review, Variant, WishlistItem
+from shopwave.keyset import BadCursorError, decode_after, encode_after
 
 PAGE_SIZE = 24
 REVIEWS_PAGE_SIZE = 10
 _CURSOR_SALT = "catalog.listing.cursor"
 SELLER_PUBLIC_FIELDS = ("seller__id", "seller__company_name", "seller__slug")
-
-
-class BadCursorError(ValueError):
-    """The `after` parameter was not produced by us (or is for another listing)."""
 
 
 # --- Category tree --------------------------------------------------------------------
@@ -427,18 +424,13 @@ def product_reviews(
         .order_by("-created_at", "-id")
     )
     if after:
-        try:
-            created_iso, last_id = signing.loads(after, salt=_REVIEW_SALT)
-            created = datetime.datetime.fromisoformat(created_iso)
-            last_id = int(last_id)
-        except (signing.BadSignature, ValueError, TypeError) as exc:
-            raise BadCursorError("invalid review cursor") from exc
+        created, last_id = decode_after(after, salt=_REVIEW_SALT)
         qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
     rows = list(qs[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = signing.dumps([last.created_at.isoformat(), last.id], salt=_REVIEW_SALT)
+        next_cursor = encode_after(last.created_at, last.id, salt=_REVIEW_SALT)
     return rows[:limit], next_cursor
 
 

@@ -16,6 +16,7 @@ from catalog import selectors, services
 from catalog.forms import ListingFilterForm, ReviewForm
 from catalog.models import Category, Product
 from shopwave.http import safe_next
+from shopwave.keyset import BadCursorError
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -74,7 +75,7 @@ def _listing(
             context["chosen_category"] = chosen
     try:
         page = selectors.product_listing(filters=filters, after=request.GET.get("after") or None)
-    except selectors.BadCursorError:
+    except BadCursorError:
         return render(
             request,
             "errors/400.html",
@@ -118,7 +119,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             variant_sku=request.GET.get("variant"),
             reviews_after=request.GET.get("reviews_after") or None,
         )
-    except selectors.BadCursorError:
+    except BadCursorError:
         return render(request, "errors/400.html", {"message": "That reviews page link is not valid."}, status=400)
     if page is None:
         raise Http404("No such product")

@@ -14,6 +14,7 @@ from orders.models import (
     ShippingMethod,
     TaxRate,
 )
+from shopwave.admin import ReadOnlyModelAdmin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -138,24 +139,11 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentTransaction)
-class PaymentTransactionAdmin(admin.ModelAdmin):
+class PaymentTransactionAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "order", "kind", "status", "amount", "currency", "processor_reference"]
     list_filter = ["kind", "status"]
     search_fields = ["order__number", "processor_reference", "idempotency_key"]
     list_select_related = ["order"]
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(ShippingMethod)

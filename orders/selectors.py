@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core import signing
 from django.db.models import Prefetch, Q
 
 from accounts.models import Address, PaymentMethod, User
 from orders.models import Cart, CartItem, Order, OrderItem, ShippingMethod
+from shopwave.keyset import decode_after, encode_after
 
 ORDERS_PAGE_SIZE = 10
 _ORDER_CURSOR_SALT = "orders.history.cursor"
-
-
-class BadCursorError(ValueError):
-    pass
 
 
 @dataclass
@@ -81,18 +76,13 @@ def order_history(
         .order_by("-placed_at", "-id")
     )
     if after:
-        try:
-            placed_iso, last_id = signing.loads(after, salt=_ORDER_CURSOR_SALT)
-            placed = datetime.datetime.fromisoformat(placed_iso)
-            last_id = int(last_id)
-        except (signing.BadSignature, TypeError, ValueError) as exc:
-            raise BadCursorError("invalid cursor") from exc
+        placed, last_id = decode_after(after, salt=_ORDER_CURSOR_SALT)
         qs = qs.filter(Q(placed_at__lt=placed) | Q(placed_at=placed, id__lt=last_id))
     rows = list(qs[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = signing.dumps([last.placed_at.isoformat(), last.id], salt=_ORDER_CURSOR_SALT)
+        next_cursor = encode_after(last.placed_at, last.id, salt=_ORDER_CURSOR_SALT)
     return rows[:limit], next_cursor
 
 

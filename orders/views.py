@@ -17,6 +17,7 @@ from orders import selectors, services
 from orders.forms import CheckoutForm
 from orders.models import Order
 from shopwave.http import safe_next
+from shopwave.keyset import BadCursorError
 
 
 def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -124,7 +125,7 @@ def checkout(request: AuthedRequest) -> HttpResponse:
 def order_list(request: AuthedRequest) -> HttpResponse:
     try:
         orders, next_cursor = selectors.order_history(user=request.user, after=request.GET.get("after") or None)
-    except selectors.BadCursorError:
+    except BadCursorError:
         return render(request, "errors/400.html", {"message": "That page link is not valid."}, status=400)
     next_url = f"{request.path}?after={next_cursor}" if next_cursor else None
     return render(

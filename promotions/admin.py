@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from promotions.models import Promotion, Redemption
+from shopwave.admin import ReadOnlyModelAdmin
 
 
 @admin.register(Promotion)
@@ -25,20 +26,7 @@ class PromotionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin):
+class RedemptionAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "promotion", "order", "user", "amount"]
     list_select_related = ["promotion", "order", "user"]
     search_fields = ["promotion__code", "order__number", "user__email"]
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -5,23 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from reports.models import CustomerLifetimeValue, DailySales, ProductPerformance
+from shopwave.admin import ReadOnlyModelAdmin
 
 
-class AnalyticsAdmin(admin.ModelAdmin):
-    show_full_result_count = False
+class AnalyticsAdmin(ReadOnlyModelAdmin):
     list_per_page = 50
-
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(DailySales)
