@@ -55,6 +55,7 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from accounts.demo import DEMO_PASSWORD
+from orders.datagen import ORDER_TABLES, load_orders, refresh_analytics
 
 # The data are dated up to this instant (fixed, so that a seed always gives the same rows).
 DATA_END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -85,13 +86,17 @@ class Scale:
     reviews: int
     zipf: float  # review popularity: product rank = floor(n * u ** zipf); higher = more skewed
     bulk: bool  # default load mode: triggers disabled + derived values computed set-based
+    orders: int = 0  # orders over the three years before DATA_END (orders.datagen)
+    promotions: int = 5  # site-wide percentage promotions, in sequence over those years
 
 
 SCALES: dict[str, Scale] = {
-    "demo": Scale(6, 2, 2, False, 12, 80, 240, 500, 2.0, bulk=False),
-    "small": Scale(10, 4, 3, False, 50, 10_000, 5_000, 20_000, 2.5, bulk=False),
-    "medium": Scale(10, 4, 4, True, 500, 100_000, 50_000, 200_000, 3.0, bulk=True),
-    "full": Scale(10, 4, 4, True, 5_000, 1_000_000, 500_000, 2_000_000, 3.0, bulk=True),
+    "demo": Scale(6, 2, 2, False, 12, 80, 240, 500, 2.0, bulk=False, orders=300, promotions=5),
+    "small": Scale(10, 4, 3, False, 50, 10_000, 5_000, 20_000, 2.5, bulk=False, orders=100_000, promotions=5),
+    "medium": Scale(10, 4, 4, True, 500, 100_000, 50_000, 200_000, 3.0, bulk=True, orders=1_000_000, promotions=50),
+    "full": Scale(
+        10, 4, 4, True, 5_000, 1_000_000, 500_000, 2_000_000, 3.0, bulk=True, orders=10_000_000, promotions=500
+    ),
 }
 
 # --- Vocabulary: the category tree --------------------------------------------------------
@@ -2465,7 +2470,15 @@ LOADED_TABLES = (
     "catalog_review",
 )
 # Their ids are reserved up front: (table, count attribute)
-RESERVED_ID_TABLES = ("catalog_category", "accounts_seller", "accounts_user", "catalog_product")
+ANALYZED_TABLES = LOADED_TABLES + tuple(t for t in ORDER_TABLES if t not in LOADED_TABLES)
+RESERVED_ID_TABLES = (
+    "catalog_category",
+    "accounts_seller",
+    "accounts_user",
+    "catalog_product",
+    "promotions_promotion",
+    "orders_order",
+)
 
 
 # --- Running it -----------------------------------------------------------------------------
@@ -2557,20 +2570,24 @@ def generate(*, scale: str, seed: int = 42, out: Writer | None = None, bulk: boo
         log.step("word lists and category tree (temp)", None, time.monotonic() - t0)
 
         with _load_mode(cursor, log, bulk=use_bulk):
-            _load(runner, spec, tree, vocabulary, counts, password, use_bulk)
+            user_base = _load(runner, spec, tree, vocabulary, counts, password, use_bulk)
+        load_orders(runner, spec, user_base=user_base, counts=counts)
         cursor.execute(SQL_DROP_STAGING)
 
     t0 = time.monotonic()
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
-            cursor.execute("ANALYZE " + ", ".join(LOADED_TABLES))
+            cursor.execute("ANALYZE " + ", ".join(ANALYZED_TABLES))
             label = "analyze"
         else:
             # Outside a transaction (the command): also set hint bits and the visibility
             # map now, instead of on the first reads of a benchmark.
-            cursor.execute("VACUUM (ANALYZE) " + ", ".join(LOADED_TABLES))
+            cursor.execute("VACUUM (ANALYZE) " + ", ".join(ANALYZED_TABLES))
             label = "vacuum (analyze)"
         log.step(label, None, time.monotonic() - t0)
+        t0 = time.monotonic()
+        views = refresh_analytics(cursor)
+        log.step("analytics views refreshed", sum(int(row[2]) for row in views), time.monotonic() - t0)
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         size = cursor.fetchone()[0]
     log.line(f"Done in {time.monotonic() - started:.1f} s; database size {size}.")
@@ -2585,7 +2602,8 @@ def _load(
     counts: dict[str, int],
     password: str,
     use_bulk: bool,
-) -> None:
+) -> int:
+    """Load the catalog; return the id before the first customer's."""
     log = runner.log
     # Reserve id blocks: the rows generated refer to each other by these ids.
     n_customers, n_sellers = spec.customers, spec.sellers
@@ -2649,6 +2667,7 @@ def _load(
     counts["images"] = runner.step("catalog_product_image", SQL_IMAGES)
     counts["variants"] = runner.step("catalog_variant", SQL_VARIANTS)
     counts["reviews"] = runner.step("catalog_review", SQL_REVIEWS, review_params)
+    return user_base
 
 
 @contextmanager

@@ -259,7 +259,11 @@ CORRUPTIONS = {
 def test_check_catalog_reports_corruption(corruption: str) -> None:
     generate(scale="demo", seed=42)
     assert check_catalog() == []
-    [(product,)] = sql("SELECT min(id) FROM catalog_product WHERE rating_count > 0 AND price IS NOT NULL")
+    # A product nobody ordered: order lines keep their variants (a foreign key).
+    [(product,)] = sql(
+        "SELECT min(id) FROM catalog_product p WHERE rating_count > 0 AND price IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM orders_order_item i WHERE i.product_id = p.id)"
+    )
     [(top, category)] = sql(
         "SELECT c.parent_id, c.id FROM catalog_category c JOIN catalog_category p ON p.id = c.parent_id"
         " WHERE p.parent_id IS NULL ORDER BY c.id LIMIT 1"

@@ -1,0 +1,529 @@
+"""Generated orders, promotions, shipping methods and tax rates: set-based, deterministic.
+
+Called by catalog.datagen.generate after the catalog is loaded, in the same transaction.
+Every pseudo-random number is pg_temp.rnd(seed, stream, i), as in catalog.datagen.
+
+Shape
+- Orders are spread over the three years before DATA_END, one day at a time: a day's
+  share grows with the shop (x1.6 over the period), is higher at weekends and in
+  November/December (Black Friday to Christmas highest), lower in January. The last eight
+  days get at least 48 orders, so that even the demo scale has recent orders in every
+  in-flight status. Ids, numbers and placed_at increase together.
+- The buyer has joined before the order (customers are numbered in order of joining); 30 %
+  of orders go to every 50th customer (heavy buyers).
+- 1-5 lines (mean 2.5), products by the reviews' popularity ranks (power law), one of the
+  product's active variants; quantities mostly 1.
+- Each order follows a path (normal, cancelled after payment, refunded after delivery,
+  payment declined) and is in the last status of it whose time is before DATA_END; the
+  status history has one row per step taken, with increasing times.
+- About 8 % of orders use the site-wide percentage promotion running at the time (within
+  its per-customer limit). The discount is spread over the lines in proportion to their
+  totals, the rounding remainder going to the largest line.
+
+Triggers
+The user triggers of the order, promotion and reference tables (and of catalog_product
+and catalog_review, for the two derived values set here) are disabled while this loads,
+at every scale: the state machine would refuse historical rows, and the status history,
+counters and audit rows are written here instead. Every derived value is set as the
+triggers would: status history, payment transactions, promotion uses_count and usage
+rows, product.units_sold (paid..delivered lines) and reviews' is_verified_purchase (a
+delivered line of the product). Stock is the generated current stock (not decremented).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from orders.demo import SHIPPING
+
+if TYPE_CHECKING:
+    from catalog.datagen import Scale, _Runner
+
+DAYS = 1095  # three years of orders before DATA_END
+RECENT_DAYS = 8
+RECENT_MIN_ORDERS = 48
+PROMOTION_SHARE = 0.08
+HEAVY_SHARE = 0.3  # of orders, from every HEAVY_EVERY-th customer
+HEAVY_EVERY = 50
+
+# (country, region, name, rate): sales tax of the US states and the countries addresses
+# are generated in; valid for the whole period. Anything else pays no tax.
+TAX_RATES: tuple[tuple[str, str, str, str], ...] = (
+    ("US", "AZ", "Arizona sales tax", "0.05600"),
+    ("US", "CA", "California sales tax", "0.07250"),
+    ("US", "CO", "Colorado sales tax", "0.02900"),
+    ("US", "FL", "Florida sales tax", "0.06000"),
+    ("US", "GA", "Georgia sales tax", "0.04000"),
+    ("US", "IL", "Illinois sales tax", "0.06250"),
+    ("US", "MA", "Massachusetts sales tax", "0.06250"),
+    ("US", "ME", "Maine sales tax", "0.05500"),
+    ("US", "MN", "Minnesota sales tax", "0.06875"),
+    ("US", "NC", "North Carolina sales tax", "0.04750"),
+    ("US", "NY", "New York sales tax", "0.04000"),
+    ("US", "OH", "Ohio sales tax", "0.05750"),
+    ("US", "PA", "Pennsylvania sales tax", "0.06000"),
+    ("US", "TN", "Tennessee sales tax", "0.07000"),
+    ("US", "TX", "Texas sales tax", "0.06250"),
+    ("US", "UT", "Utah sales tax", "0.06100"),
+    ("US", "WA", "Washington sales tax", "0.06500"),
+    ("US", "WI", "Wisconsin sales tax", "0.05000"),
+    ("CA", "", "Canada GST", "0.05000"),
+    ("AU", "", "Australian GST", "0.10000"),
+    ("GB", "", "UK VAT", "0.20000"),
+    ("DE", "", "German VAT", "0.19000"),
+    ("FR", "", "French VAT", "0.20000"),
+    ("NL", "", "Dutch VAT", "0.21000"),
+)
+TAX_VALID_FROM = date(2020, 1, 1)
+
+# Tables written; their user triggers are disabled during the load.
+ORDER_TABLES = (
+    "orders_shipping_method",
+    "orders_tax_rate",
+    "promotions_promotion",
+    "promotions_usage",
+    "promotions_redemption",
+    "orders_order",
+    "orders_order_item",
+    "orders_order_status_history",
+    "orders_payment_transaction",
+    "catalog_product",
+    "catalog_review",
+)
+ANALYZED_TABLES = ORDER_TABLES
+
+SQL_SHIPPING = """
+INSERT INTO orders_shipping_method (code, name, price, currency, free_over, min_days, max_days, is_active, position)
+SELECT x.code, x.name, x.price::numeric, 'USD', x.free_over::numeric, x.min_days, x.max_days, true, x.position
+  FROM jsonb_to_recordset(%(shipping)s::jsonb)
+       AS x(code text, name text, price text, free_over text, min_days int, max_days int, position int)
+ON CONFLICT (code) DO NOTHING
+"""
+SQL_TAX = """
+INSERT INTO orders_tax_rate (country, region, name, rate, valid_from, valid_until)
+SELECT x.country, x.region, x.name, x.rate::numeric, %(tax_from)s::date, NULL
+  FROM jsonb_to_recordset(%(tax)s::jsonb) AS x(country text, region text, name text, rate text)
+ WHERE NOT EXISTS (SELECT 1 FROM orders_tax_rate t WHERE t.country = x.country AND t.region = x.region)
+"""
+SQL_STAGE_REFERENCE = (
+    """
+    CREATE TEMP TABLE gen_ship ON COMMIT DROP AS
+    SELECT code, name, price, free_over, min_days, max_days FROM orders_shipping_method
+     WHERE code IN ('standard', 'express')
+    """,
+    # The rate of every (country, region) an address has, by the checkout's own function.
+    """
+    CREATE TEMP TABLE gen_rate ON COMMIT DROP AS
+    SELECT country, region, orders_tax_rate(country, region, (%(end)s::timestamptz AT TIME ZONE 'UTC')::date) AS rate
+      FROM (SELECT DISTINCT country, region FROM accounts_address) a
+    """,
+    # The status path of each kind of order: 1 normal, 2 cancelled, 3 refunded, 4 declined.
+    """
+    CREATE TEMP TABLE gen_path ON COMMIT DROP AS
+    SELECT * FROM (VALUES
+        (1, ARRAY['pending_payment', 'paid', 'processing', 'shipped', 'delivered']),
+        (2, ARRAY['pending_payment', 'paid', 'cancelled']),
+        (3, ARRAY['pending_payment', 'paid', 'processing', 'shipped', 'delivered', 'refunded']),
+        (4, ARRAY['pending_payment', 'payment_failed'])) AS t(kind, statuses)
+    """,
+)
+
+# Promotion i runs from about W0 + (i - 1) * step for 1.5-2.5 steps: the one an order at
+# time t uses, i = 1 + floor((t - W0) / step), is always running then.
+SQL_STAGE_PROMOTIONS = """
+CREATE TEMP TABLE gen_promo ON COMMIT DROP AS
+SELECT g.i, %(promo_base)s::bigint + g.i AS id,
+       (ARRAY['SPRING', 'SUMMER', 'AUTUMN', 'WINTER', 'FLASH', 'HELLO', 'THANKS', 'VIP', 'WEEKEND', 'TREAT'])
+           [1 + floor(pg_temp.rnd(%(seed)s, 'promo_word', g.i) * 10)::int] || x.pct || '-' || lpad(g.i::text, 4, '0')
+           AS code,
+       x.pct,
+       (ARRAY[1, 1, 1, 1, 1, 1, 1, 2, 2, 3])[1 + floor(pg_temp.rnd(%(seed)s, 'promo_limit', g.i) * 10)::int] AS lim,
+       s.starts_at,
+       s.starts_at + %(step)s * interval '1 day' * (1.5 + pg_temp.rnd(%(seed)s, 'promo_length', g.i))
+           + interval '2 days' AS ends_at
+  FROM generate_series(1, %(promotions)s) AS g(i)
+ CROSS JOIN LATERAL (
+     SELECT (ARRAY[5, 10, 10, 15, 15, 20, 25, 30])[1 + floor(pg_temp.rnd(%(seed)s, 'promo_pct', g.i) * 8)::int] AS pct
+ ) x
+ CROSS JOIN LATERAL (
+     SELECT %(end)s::timestamptz - interval '1 day' * %(days)s + %(step)s * interval '1 day' * (g.i - 1)
+            - interval '1 day' AS starts_at
+ ) s
+"""
+SQL_PROMOTIONS = """
+INSERT INTO promotions_promotion (id, code, description, kind, value, currency, minimum_purchase, starts_at, ends_at,
+                                  is_active, scope, max_uses, per_customer_limit, uses_count, created_at)
+SELECT id, code, pct || ' %% off everything', 'percentage', pct, 'USD', 0, starts_at, ends_at, true, 'site', NULL,
+       lim, 0, starts_at - interval '7 days'
+  FROM gen_promo
+"""
+
+# Orders per day: weights by weekday, season and growth; the last RECENT_DAYS days share
+# `recent` orders, the others the rest (exact counts: differences of floored cumulative sums).
+SQL_STAGE_DAYS = """
+CREATE TEMP TABLE gen_day ON COMMIT DROP AS
+WITH w AS (
+    SELECT d, day_start, d >= %(days)s - %(recent_days)s AS recent,
+           (1 + 0.6 * d / %(days)s)
+           * CASE extract(isodow FROM day_start) WHEN 6 THEN 1.35 WHEN 7 THEN 1.3 WHEN 5 THEN 1.1 ELSE 1.0 END
+           * CASE WHEN extract(month FROM day_start) = 11 AND extract(day FROM day_start) >= 23 THEN 2.2
+                  WHEN extract(month FROM day_start) = 11 THEN 1.4
+                  WHEN extract(month FROM day_start) = 12 AND extract(day FROM day_start) <= 20 THEN 1.7
+                  WHEN extract(month FROM day_start) = 12 THEN 1.1
+                  WHEN extract(month FROM day_start) = 1 THEN 0.85
+                  WHEN extract(month FROM day_start) = 2 THEN 0.9
+                  ELSE 1.0 END
+           * (0.9 + 0.2 * pg_temp.rnd(%(seed)s, 'day', d)) AS weight
+      FROM (SELECT d, %(end)s::timestamptz - interval '1 day' * (%(days)s - d) AS day_start
+              FROM generate_series(0, %(days)s - 1) AS g(d)) t
+), c AS (
+    SELECT d, day_start, recent,
+           sum(weight) OVER (PARTITION BY recent ORDER BY d) AS upto,
+           sum(weight) OVER (PARTITION BY recent ORDER BY d) - weight AS before,
+           sum(weight) OVER (PARTITION BY recent) AS total
+      FROM w
+), n AS (
+    SELECT d, day_start,
+           (floor(CASE WHEN recent THEN %(recent)s ELSE %(n)s - %(recent)s END * upto / total)
+            - floor(CASE WHEN recent THEN %(recent)s ELSE %(n)s - %(recent)s END * before / total))::bigint AS cnt
+      FROM c
+)
+SELECT d, day_start, cnt, (sum(cnt) OVER (ORDER BY d) - cnt + 1)::bigint AS first_o FROM n
+"""
+
+# One row per order with everything but the money: buyer, time, path and its step times,
+# the status reached, shipping method, promotion candidate.
+SQL_STAGE_ORDERS = """
+CREATE TEMP TABLE gen_order ON COMMIT DROP AS
+SELECT z.o, %(order_base)s::bigint + z.o AS id, z.user_no, z.placed_at, z.n_lines, z.ship_code, z.kind, z.ts,
+       z.n_steps, p.statuses[z.n_steps] AS status, z.promo_no, coalesce(pr.pct, 0)::smallint AS pct, pr.lim
+  FROM (
+    SELECT y.*,
+           CASE WHEN %(n)s - y.o < 2 THEN 1  -- the newest two: payment not finished yet
+                ELSE (SELECT count(*)::int FROM unnest(y.ts) AS t WHERE t <= %(end)s::timestamptz) END AS n_steps
+      FROM (
+        SELECT x.o, x.placed_at, x.user_no, x.n_lines, x.ship_code, x.kind, x.promo_no,
+               CASE x.kind
+                   WHEN 1 THEN ARRAY[x.placed_at, x.t_pay, x.t_proc, x.t_ship, x.t_deliv]
+                   WHEN 2 THEN ARRAY[x.placed_at, x.t_pay, x.t_pay + (x.t_proc - x.t_pay) * (0.1 + 0.8 * x.r_end)]
+                   WHEN 3 THEN ARRAY[x.placed_at, x.t_pay, x.t_proc, x.t_ship, x.t_deliv,
+                                     x.t_deliv + interval '2 days' + interval '28 days' * x.r_end]
+                   ELSE ARRAY[x.placed_at, x.t_pay]
+               END AS ts
+          FROM (
+            SELECT t.*, t.t_ship + interval '1 day' * (s.min_days
+                                                      + floor(pg_temp.rnd(%(seed)s, 'transit', t.o)
+                                                              * (s.max_days - s.min_days + 1)))
+                        + interval '8 hours' * pg_temp.rnd(%(seed)s, 'delivery_hour', t.o) AS t_deliv
+              FROM (
+                SELECT u.*,
+                       u.placed_at + interval '1 minute' + interval '9 minutes' * pg_temp.rnd(%(seed)s, 'pay', u.o)
+                           AS t_pay,
+                       u.placed_at + interval '12 hours' + interval '1 day' * pg_temp.rnd(%(seed)s, 'process', u.o)
+                           AS t_proc,
+                       u.placed_at + interval '12 hours' + interval '1 day' * pg_temp.rnd(%(seed)s, 'process', u.o)
+                           + interval '12 hours' + interval '36 hours' * pg_temp.rnd(%(seed)s, 'ship', u.o) AS t_ship,
+                       pg_temp.rnd(%(seed)s, 'path_end', u.o) AS r_end
+                  FROM (
+                    SELECT v.o, v.placed_at, v.joined,
+                           CASE WHEN v.joined >= %(heavy_every)s
+                                     AND pg_temp.rnd(%(seed)s, 'heavy', v.o) < %(heavy_share)s
+                                THEN %(heavy_every)s * (1 + floor(pg_temp.rnd(%(seed)s, 'buyer', v.o)
+                                                                  * floor(v.joined / %(heavy_every)s)))::bigint
+                                ELSE 1 + floor(pg_temp.rnd(%(seed)s, 'buyer', v.o) * v.joined)::bigint
+                           END AS user_no,
+                           1 + width_bucket(pg_temp.rnd(%(seed)s, 'lines', v.o),
+                                            ARRAY[0.25, 0.55, 0.77, 0.90]::double precision[]) AS n_lines,
+                           CASE WHEN pg_temp.rnd(%(seed)s, 'express', v.o) < 0.15 THEN 'express' ELSE 'standard' END
+                               AS ship_code,
+                           CASE WHEN v.r_fate < 0.015 THEN 4 WHEN v.r_fate < 0.045 THEN 2
+                                WHEN v.r_fate < 0.065 THEN 3 ELSE 1 END AS kind,
+                           CASE WHEN pg_temp.rnd(%(seed)s, 'promo', v.o) < %(promo_share)s
+                                THEN least(%(promotions)s,
+                                           1 + floor(extract(epoch FROM v.placed_at - %(w0)s::timestamptz)
+                                                     / 86400 / %(step)s))::int
+                           END AS promo_no
+                      FROM (
+                        SELECT q.o, q.placed_at, pg_temp.rnd(%(seed)s, 'fate', q.o) AS r_fate,
+                               -- customers who had joined by then (they are numbered in order of joining)
+                               greatest(1, floor(%(customers)s * (1 - extract(epoch FROM %(end)s::timestamptz
+                                                                                  - q.placed_at)
+                                                                      / (1460 * 86400.0))))::bigint AS joined
+                          FROM (
+                            SELECT g.o,
+                                   dd.day_start + interval '1 day' * (f.x - 0.15 * sin(2 * pi() * f.x) / (2 * pi()))
+                                       AS placed_at
+                              FROM gen_day dd
+                             CROSS JOIN LATERAL generate_series(dd.first_o, dd.first_o + dd.cnt - 1) AS g(o)
+                             CROSS JOIN LATERAL (
+                                 SELECT ((g.o - dd.first_o) + pg_temp.rnd(%(seed)s, 'minute', g.o)) / dd.cnt AS x
+                             ) f
+                          ) q
+                      ) v
+                  ) u
+              ) t
+              JOIN gen_ship s ON s.code = t.ship_code
+          ) x
+      ) y
+  ) z
+  JOIN gen_path p ON p.kind = z.kind
+  LEFT JOIN gen_promo pr ON pr.i = z.promo_no
+"""
+# A shopper uses a promotion at most per_customer_limit times: later orders go without.
+SQL_PROMO_LIMITS = """
+UPDATE gen_order g SET promo_no = NULL, pct = 0
+  FROM (SELECT o, row_number() OVER (PARTITION BY promo_no, user_no ORDER BY o) AS k, lim
+          FROM gen_order WHERE promo_no IS NOT NULL) x
+ WHERE x.o = g.o AND x.k > x.lim
+"""
+
+# What can be sold, by popularity rank (the reviews' ranks): one row per product with
+# the arrays of its active variants.
+SQL_STAGE_SELLABLE = """
+CREATE TEMP TABLE gen_sellable ON COMMIT DROP AS
+SELECT (row_number() OVER (ORDER BY rv.r) - 1)::bigint AS r, p.id AS product_id, p.seller_id,
+       left(p.name, 200) AS product_name, '/static/img/products/' || p.top_slug || '.svg' AS image_url,
+       s.commission_rate, v.ids, v.names, v.skus, v.prices
+  FROM gen_reviewable rv
+  JOIN gen_product p ON p.id = rv.id
+  JOIN accounts_seller s ON s.id = p.seller_id
+  JOIN (SELECT product_id, array_agg(id ORDER BY id) AS ids, array_agg(name ORDER BY id) AS names,
+               array_agg(sku ORDER BY id) AS skus, array_agg(price ORDER BY id) AS prices
+          FROM catalog_variant WHERE is_active GROUP BY product_id) v ON v.product_id = p.id
+"""
+# Lines: product of rank floor(m * u ** zipf); two lines of one product take different
+# variants where it has several.
+SQL_STAGE_ITEMS = """
+CREATE TEMP TABLE gen_item ON COMMIT DROP AS
+SELECT l.o, l.k::smallint AS k, l.r, l.user_no, x.vi::smallint AS vi, l.qty::smallint AS qty,
+       s.prices[x.vi] AS unit_price, s.prices[x.vi] * l.qty AS line_total,
+       round(s.prices[x.vi] * l.qty * l.pct / 100, 2) AS share, l.pct,
+       l.status IN ('paid', 'processing', 'shipped', 'delivered') AS sold, l.status = 'delivered' AS delivered
+  FROM (
+    SELECT o.o, g.k, o.user_no, o.pct, o.status,
+           floor(%(sellable)s * power(pg_temp.rnd(%(seed)s, 'line_product', o.o * 8 + g.k), %(zipf)s))::bigint AS r,
+           pg_temp.rnd(%(seed)s, 'line_variant', o.o) AS r_variant,
+           1 + width_bucket(pg_temp.rnd(%(seed)s, 'quantity', o.o * 8 + g.k),
+                            ARRAY[0.8, 0.93, 0.98, 0.99]::double precision[]) AS qty
+      FROM gen_order o
+     CROSS JOIN LATERAL generate_series(1, o.n_lines) AS g(k)
+  ) l
+  JOIN gen_sellable s ON s.r = l.r
+ CROSS JOIN LATERAL (
+     SELECT 1 + mod(floor(l.r_variant * cardinality(s.ids))::int + l.k, cardinality(s.ids)) AS vi
+ ) x
+"""
+# Per order: subtotal, discount (rounded half-up once), the remainder of the spread
+# discount and the line that takes it (largest total, then first).
+SQL_STAGE_TOTALS = """
+CREATE TEMP TABLE gen_total ON COMMIT DROP AS
+SELECT o, subtotal, discount, discount - shares AS remainder, 7 - mod(largest, 8)::smallint AS largest_k
+  FROM (SELECT o, sum(line_total) AS subtotal, round(sum(line_total) * max(pct) / 100, 2) AS discount,
+               sum(share) AS shares, max((line_total * 100)::bigint * 8 + 7 - k) AS largest
+          FROM gen_item GROUP BY o) t
+"""
+
+SQL_ORDERS = """
+INSERT INTO orders_order (id, number, user_id, status, currency, subtotal, discount, shipping, tax, total, tax_rate,
+                          promotion_code, ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code,
+                          ship_country, shipping_method_code, shipping_method_name, payment_method_id, payment_token,
+                          card_brand, card_last4, idempotency_key, tracking_number, placed_at, updated_at)
+SELECT o.id, 'SW-' || to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY') || '-' || (%(number_base)s::bigint + o.o),
+       a.user_id, o.status, 'USD', t.subtotal, t.discount, s.shipping, x.tax,
+       t.subtotal - t.discount + s.shipping + x.tax, coalesce(r.rate, 0),
+       coalesce(pr.code, ''), a.full_name, a.line1, a.line2, a.city, a.region, a.postal_code, a.country,
+       sh.code, sh.name, NULL, 'tok_' || s.brand || '_' || left(md5(%(seed)s || ':card:' || a.user_id), 20),
+       s.brand, lpad(mod(abs(hashint8extended(a.user_id, %(seed)s)), 10000)::text, 4, '0'),
+       md5(%(seed)s || ':order:' || o.o)::uuid,
+       CASE WHEN o.status IN ('shipped', 'delivered', 'refunded') AND o.kind IN (1, 3)
+            THEN '1ZSW' || lpad(o.id::text, 10, '0') ELSE '' END,
+       o.placed_at, o.ts[o.n_steps]
+  FROM gen_order o
+  JOIN gen_total t ON t.o = o.o
+  JOIN accounts_address a ON a.user_id = %(user_base)s::bigint + o.user_no AND a.is_default
+  JOIN gen_ship sh ON sh.code = o.ship_code
+  LEFT JOIN gen_rate r ON r.country = a.country AND r.region = a.region
+  LEFT JOIN gen_promo pr ON pr.i = o.promo_no
+ CROSS JOIN LATERAL (
+     SELECT CASE WHEN sh.free_over IS NOT NULL AND t.subtotal - t.discount >= sh.free_over THEN 0::numeric
+                 ELSE sh.price END AS shipping,
+            (ARRAY['visa', 'visa', 'visa', 'mastercard', 'mastercard', 'amex'])
+                [1 + mod(abs(hashint8extended(a.user_id, %(seed)s + 1)), 6)::int] AS brand
+ ) s
+ CROSS JOIN LATERAL (SELECT round((t.subtotal - t.discount + s.shipping) * coalesce(r.rate, 0), 2) AS tax) x
+"""
+SQL_ITEMS = """
+INSERT INTO orders_order_item (order_id, variant_id, product_id, seller_id, product_name, variant_name, sku, image_url,
+                               unit_price, quantity, line_total, discount, commission_rate)
+SELECT %(order_base)s::bigint + i.o, s.ids[i.vi], s.product_id, s.seller_id, s.product_name, s.names[i.vi],
+       s.skus[i.vi], s.image_url, i.unit_price, i.qty, i.line_total,
+       i.share + coalesce(t.remainder, 0), s.commission_rate
+  FROM gen_item i
+  JOIN gen_sellable s ON s.r = i.r
+  LEFT JOIN (SELECT o, largest_k, remainder FROM gen_total WHERE remainder <> 0) t
+         ON t.o = i.o AND t.largest_k = i.k
+"""
+SQL_HISTORY = """
+INSERT INTO orders_order_status_history (order_id, from_status, to_status, db_role, app_user_id, changed_at)
+SELECT o.id, CASE WHEN st.step = 1 THEN '' ELSE p.statuses[st.step - 1] END, p.statuses[st.step],
+       'commerce_admin', NULL, o.ts[st.step]
+  FROM gen_order o
+  JOIN gen_path p ON p.kind = o.kind
+ CROSS JOIN LATERAL generate_series(1, o.n_steps) AS st(step)
+"""
+# authorize + capture once paid; a declined authorize for payment_failed; a refund when a
+# paid order was cancelled or refunded. Keys as the payment saga's: <number>:<kind>.
+SQL_PAYMENTS = """
+INSERT INTO orders_payment_transaction (order_id, kind, status, amount, currency, processor_reference,
+                                        idempotency_key, error_code, created_at)
+SELECT oo.id, p.kind, p.status, oo.total, 'USD',
+       left(p.kind, 2) || '_' || left(md5(%(seed)s || ':' || oo.number || ':' || p.kind), 20),
+       oo.number || ':' || p.kind, p.error_code, p.at
+  FROM gen_order o
+  JOIN orders_order oo ON oo.id = o.id
+ CROSS JOIN LATERAL (VALUES
+     ('authorize', CASE WHEN o.kind = 4 THEN 'declined' ELSE 'succeeded' END,
+      CASE WHEN o.kind = 4 THEN 'card_declined' ELSE '' END, o.ts[2] - interval '20 seconds', 1),
+     ('capture', 'succeeded', '', o.ts[2], 2),
+     ('refund', 'succeeded', '', o.ts[o.n_steps], 3)
+ ) AS p(kind, status, error_code, at, seq)
+ WHERE o.n_steps >= 2
+   AND (p.seq = 1 OR (p.seq = 2 AND o.kind <> 4)
+        OR (p.seq = 3 AND o.status IN ('cancelled', 'refunded')))
+"""
+SQL_REDEMPTIONS = """
+INSERT INTO promotions_redemption (promotion_id, order_id, user_id, amount, created_at)
+SELECT %(promo_base)s::bigint + o.promo_no, o.id, %(user_base)s::bigint + o.user_no, t.discount, o.placed_at
+  FROM gen_order o JOIN gen_total t ON t.o = o.o
+ WHERE o.promo_no IS NOT NULL AND t.discount > 0
+"""
+SQL_USAGES = """
+INSERT INTO promotions_usage (promotion_id, user_id, uses)
+SELECT promotion_id, user_id, count(*) FROM promotions_redemption GROUP BY promotion_id, user_id
+"""
+# uses_count = redemptions; every third promotion is capped (max_uses) above its uses.
+SQL_PROMOTION_COUNTS = """
+UPDATE promotions_promotion p
+   SET uses_count = coalesce(r.n, 0),
+       max_uses = CASE WHEN mod(p.id - %(promo_base)s, 3) = 0 THEN (ceil(coalesce(r.n, 0) / 100.0) * 100 + 100)::int END
+  FROM gen_promo g
+  LEFT JOIN (SELECT promotion_id, count(*) AS n FROM promotions_redemption GROUP BY promotion_id) r
+         ON r.promotion_id = g.id
+ WHERE p.id = g.id
+"""
+SQL_UNITS_SOLD = """
+UPDATE catalog_product p SET units_sold = s.n
+  FROM (SELECT g.product_id, sum(i.qty) AS n
+          FROM gen_item i JOIN gen_sellable g ON g.r = i.r
+         WHERE i.sold GROUP BY g.product_id) s
+ WHERE p.id = s.product_id AND p.units_sold IS DISTINCT FROM s.n
+"""
+SQL_VERIFIED = """
+UPDATE catalog_review r SET is_verified_purchase = true
+  FROM (SELECT DISTINCT %(user_base)s::bigint + i.user_no AS user_id, g.product_id
+          FROM gen_item i JOIN gen_sellable g ON g.r = i.r
+         WHERE i.delivered) d
+ WHERE r.user_id = d.user_id AND r.product_id = d.product_id AND NOT r.is_verified_purchase
+"""
+SQL_DROP_STAGING = """
+DROP TABLE IF EXISTS pg_temp.gen_ship, pg_temp.gen_rate, pg_temp.gen_path, pg_temp.gen_promo, pg_temp.gen_day,
+    pg_temp.gen_order, pg_temp.gen_sellable, pg_temp.gen_item, pg_temp.gen_total
+"""
+
+
+def load_orders(runner: _Runner, spec: Scale, *, user_base: int, counts: dict[str, int]) -> None:
+    """Load shipping, tax, promotions and orders; set the derived values they drive.
+
+    Runs in the generator's transaction, after the catalog (it reads gen_reviewable and
+    gen_product). The triggers of ORDER_TABLES are disabled for the block and re-enabled
+    at its end; on an error the transaction's rollback restores them.
+    """
+    from catalog.datagen import _reserve_ids
+
+    cursor = runner.cursor
+    log = runner.log
+    n = spec.orders
+    if n < 1:
+        return
+    for table in ORDER_TABLES:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    cursor.execute("SET LOCAL work_mem = '1GB'")
+    cursor.execute(SQL_DROP_STAGING)
+
+    shipping = [
+        {
+            "code": code,
+            "name": name,
+            "price": str(price),
+            "free_over": None if free_over is None else str(free_over),
+            "min_days": min_days,
+            "max_days": max_days,
+            "position": position,
+        }
+        for code, name, price, free_over, min_days, max_days, position in SHIPPING
+    ]
+    tax = [{"country": c, "region": r, "name": name, "rate": rate} for c, r, name, rate in TAX_RATES]
+    counts["shipping_methods"] = runner.step("orders_shipping_method", SQL_SHIPPING, {"shipping": json.dumps(shipping)})
+    counts["tax_rates"] = runner.step("orders_tax_rate", SQL_TAX, {"tax": json.dumps(tax), "tax_from": TAX_VALID_FROM})
+    for sql in SQL_STAGE_REFERENCE:
+        runner.run(sql)
+
+    step = DAYS / spec.promotions
+    promo_base = _reserve_ids(runner, "promotions_promotion", spec.promotions)
+    order_base = _reserve_ids(runner, "orders_order", n)
+    number_base = int(runner.scalar("SELECT nextval('orders_order_number_seq') - 1"))
+    runner.scalar("SELECT setval('orders_order_number_seq', %s)", [number_base + n])
+    params = {
+        "n": n,
+        "days": DAYS,
+        "recent_days": RECENT_DAYS,
+        "recent": max(RECENT_MIN_ORDERS, round(n * 0.0095)),
+        "step": step,
+        "promotions": spec.promotions,
+        "promo_base": promo_base,
+        "order_base": order_base,
+        "number_base": number_base,
+        "user_base": user_base,
+        "customers": spec.customers,
+        "heavy_every": HEAVY_EVERY,
+        "heavy_share": HEAVY_SHARE,
+        "promo_share": PROMOTION_SHARE,
+        "zipf": spec.zipf,
+        "w0": runner.scalar(
+            "SELECT %(end)s::timestamptz - interval '1 day' * %(days)s", {**runner.params, "days": DAYS}
+        ),
+    }
+    runner.step("promotions (staged)", SQL_STAGE_PROMOTIONS, params)
+    counts["promotions"] = runner.step("promotions_promotion", SQL_PROMOTIONS, params)
+    runner.step("order days (staged)", SQL_STAGE_DAYS, params)
+    runner.step("orders (staged)", SQL_STAGE_ORDERS, params)
+    runner.step("per-customer promotion limits", SQL_PROMO_LIMITS, params)
+    params["sellable"] = runner.step("sellable products (staged)", SQL_STAGE_SELLABLE, params)
+    runner.step("order lines (staged)", SQL_STAGE_ITEMS, params)
+    runner.step("order totals (staged)", SQL_STAGE_TOTALS, params)
+    counts["orders"] = runner.step("orders_order", SQL_ORDERS, params)
+    counts["order_items"] = runner.step("orders_order_item", SQL_ITEMS, params)
+    counts["status_history"] = runner.step("orders_order_status_history", SQL_HISTORY, params)
+    counts["payments"] = runner.step("orders_payment_transaction", SQL_PAYMENTS, params)
+    counts["redemptions"] = runner.step("promotions_redemption", SQL_REDEMPTIONS, params)
+    counts["promotion_usages"] = runner.step("promotions_usage", SQL_USAGES, params)
+    runner.step("promotion uses_count", SQL_PROMOTION_COUNTS, params)
+    runner.step("product.units_sold", SQL_UNITS_SOLD, params)
+    runner.step("review.is_verified_purchase", SQL_VERIFIED, params)
+
+    t0 = time.monotonic()
+    cursor.execute(SQL_DROP_STAGING)
+    # Run the queued foreign-key checks now (ALTER TABLE refuses pending trigger events).
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    for table in ORDER_TABLES:
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    log.step("foreign keys checked, triggers on", None, time.monotonic() - t0)
+
+
+def refresh_analytics(cursor: Any) -> list[tuple[Any, ...]]:
+    cursor.execute("SELECT * FROM reports_refresh_analytics()")
+    return list(cursor.fetchall())
