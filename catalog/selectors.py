@@ -152,6 +152,11 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[str, list[Any]]:
     return data["m"], key
 
 
+# The text match runs in catalog_search_matches() (catalog 0009) so that it uses the GIN
+# indexes; row-level security would otherwise keep it from using them.
+_MATCHES = "p.id IN (SELECT product_id FROM catalog_search_matches(%s, false))"
+_FUZZY_MATCHES = "p.id IN (SELECT product_id FROM catalog_search_matches(%s, true))"
+
 _CARD_COLUMNS = """
     p.id, p.name, p.slug, p.brand, p.price, p.currency, p.rating_avg, p.rating_count,
     p.created_at,
@@ -196,12 +201,12 @@ def _fetch(
     if mode == "fulltext":
         rank_select = "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))::float8 AS rank"
         rank_params.append(filters.query)
-        clauses.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
+        clauses.append(_MATCHES)
         params.append(filters.query)
     elif mode == "fuzzy":
         rank_select = "word_similarity(%s, p.name)::float8 AS rank"
         rank_params.append(filters.query)
-        clauses.append("%s <%% p.name")
+        clauses.append(_FUZZY_MATCHES)
         params.append(filters.query)
     sort = filters.sort
     keys, op, order_by = _ORDERING[sort]
@@ -268,10 +273,7 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         sort=filters.sort,
     )
     clauses, params = _where(unfiltered, None)
-    if mode == "fulltext":
-        clauses.append("p.search_vector @@ websearch_to_tsquery('english', %s)")
-    else:
-        clauses.append("%s <%% p.name")
+    clauses.append(_MATCHES if mode == "fulltext" else _FUZZY_MATCHES)
     params.append(filters.query)
     # Counts include subcategories (choosing a facet filters by the whole subtree); the
     # top two levels of the tree are offered.
