@@ -2571,7 +2571,7 @@ def generate(*, scale: str, seed: int = 42, out: Writer | None = None, bulk: boo
 
         with _load_mode(cursor, log, bulk=use_bulk):
             user_base = _load(runner, spec, tree, vocabulary, counts, password, use_bulk)
-        load_orders(runner, spec, user_base=user_base, counts=counts)
+        load_orders(runner, spec, user_base=user_base, counts=counts, bulk=use_bulk)
         cursor.execute(SQL_DROP_STAGING)
 
     t0 = time.monotonic()

@@ -1,52 +1,8 @@
-"""SQL owned by the benchmark: patterns whose page does not exist yet.
-
-QP-06 (seller dashboard) and QP-08 (admin sales report by category) have no selector in
-the application yet; these are the benchmark's own queries until the seller portal and
-the report page exist. Constants only; every value is a bound parameter.
-"""
+"""SQL owned by the benchmark: facts about the loaded data set and the draw pools.
+Constants only; every value is a bound parameter. The patterns themselves run through
+the application's selectors and services."""
 
 from __future__ import annotations
-
-# Statuses that count as a sale (money taken, not given back).
-SALE_STATUSES = ["paid", "processing", "shipped", "delivered"]
-
-# QP-06: one seller's monthly orders, revenue and commission over a period (12 months).
-SELLER_DASHBOARD_SQL = """
-SELECT date_trunc('month', o.placed_at) AS month,
-       count(DISTINCT o.id) AS orders,
-       sum(i.quantity) AS units,
-       sum(i.line_total - i.discount) AS revenue,
-       sum(round((i.line_total - i.discount) * i.commission_rate, 2)) AS commission
-  FROM orders_order_item i
-  JOIN orders_order o ON o.id = i.order_id
- WHERE i.seller_id = %s
-   AND o.status = ANY(%s)
-   AND o.placed_at >= %s AND o.placed_at < %s
- GROUP BY 1
- ORDER BY 1
-"""
-
-# QP-08: sales per top-level category over a date range (a product in several
-# categories of one top-level category counts once for it).
-SALES_BY_CATEGORY_SQL = """
-SELECT top.id, top.name,
-       count(DISTINCT o.id) AS orders,
-       sum(i.quantity) AS units,
-       sum(i.line_total - i.discount) AS sales
-  FROM orders_order o
-  JOIN orders_order_item i ON i.order_id = o.id
-  JOIN LATERAL (
-        SELECT DISTINCT split_part(c.path, '/', 2)::bigint AS top_id
-          FROM catalog_product_category pc
-          JOIN catalog_category c ON c.id = pc.category_id
-         WHERE pc.product_id = i.product_id
-  ) t ON true
-  JOIN catalog_category top ON top.id = t.top_id
- WHERE o.placed_at >= %s AND o.placed_at < %s
-   AND o.status = ANY(%s)
- GROUP BY top.id, top.name
- ORDER BY sales DESC
-"""
 
 # --- Facts about the loaded data set (run as the owner, before any draw) ------------------
 

@@ -100,8 +100,6 @@ def run_pattern(
     warmup: int = WARMUP_DRAWS,
 ) -> PatternResult:
     result = PatternResult(spec, notes=list(pools.notes.get(spec.id, [])))
-    if spec.own_query:
-        result.notes.insert(0, "bench's own query (no page yet)")
     reason = draws.unavailable(spec.id, pools)
     if reason:
         result.notes.append(f"skipped: {reason}")

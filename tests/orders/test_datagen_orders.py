@@ -9,7 +9,7 @@ from django.db import transaction
 
 from catalog.datagen import generate
 from catalog.integrity import run_catalog_checks
-from orders.datagen import ORDER_TABLES
+from orders.datagen import ORDER_TABLES, REBUILT_TABLES
 from orders.integrity import run_order_checks
 from tests.conftest import sql
 
@@ -156,6 +156,28 @@ def test_the_order_triggers_are_on_after_the_load() -> None:
         " AND tgrelid::regclass::text = ANY(%s)",
         [list(ORDER_TABLES)],
     ) == [(0,)]
+    assert failed_checks() == []
+
+
+SCHEMA_OF_ORDER_TABLES = """
+SELECT 'constraint', conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferrable, condeferred
+  FROM pg_constraint WHERE conrelid = ANY(%s::regclass[])
+ UNION ALL
+SELECT 'index', indrelid::regclass::text, indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisunique,
+       indisprimary
+  FROM pg_index WHERE indrelid = ANY(%s::regclass[])
+"""
+
+
+def test_a_bulk_load_restores_the_constraints_and_indexes_of_the_order_tables() -> None:
+    tables = [list(REBUILT_TABLES)] * 2
+    before = set(sql(SCHEMA_OF_ORDER_TABLES, tables))
+    assert sum(row[0] == "constraint" and "FOREIGN KEY" in row[3] for row in before) >= 10
+    generate(scale="demo", seed=5, bulk=True)
+    assert set(sql(SCHEMA_OF_ORDER_TABLES, tables)) == before
+    assert sql("SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == [(0,)]
+    assert sql("SELECT count(*) FROM pg_index WHERE NOT (indisvalid AND indisready AND indislive)") == [(0,)]
+    assert sql("SELECT count(*) FROM orders_order_item")[0][0] > 500
     assert failed_checks() == []
 
 
