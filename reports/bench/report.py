@@ -111,8 +111,6 @@ def render(run: BenchRun, env: dict[str, str]) -> str:
     explains = [f"`{r.explain_path}`" for r in run.results if r.explain_path is not None]
     return "\n".join(
         [
-            "# ShopWave benchmarks",
-            "",
             "## SQL level: query patterns QP-01..QP-10",
             "",
             "Written by `manage.py bench` (reports/bench/). Each pattern calls the same selector or service the"
@@ -152,12 +150,41 @@ def render(run: BenchRun, env: dict[str, str]) -> str:
     )
 
 
-def write(run: BenchRun, env: dict[str, str], path: Path) -> None:
-    kept = ""
-    if path.exists():
-        old = path.read_text(encoding="utf-8")
-        if KEEP_MARKER in old:
-            kept = old.split(KEEP_MARKER, 1)[1]
-    text = render(run, env) + "\n" + KEEP_MARKER + (kept or "\n")
+# BENCHMARKS.md is one file with one section per benchmark command, each between its own
+# markers, so running one command rewrites its section and keeps the others.
+SECTIONS = ("sql", "http", "checkout")
+TITLE = "# ShopWave benchmarks\n"
+
+
+def _markers(name: str) -> tuple[str, str]:
+    return f"<!-- bench:{name} start -->", f"<!-- bench:{name} end -->"
+
+
+def write_section(path: Path, name: str, markdown: str) -> None:
+    """Replace section ``name`` of the report at ``path`` with ``markdown`` (created if missing),
+    keeping the other sections and the hand-written analysis after KEEP_MARKER."""
+    if name not in SECTIONS:
+        raise ValueError(f"unknown report section {name!r}")
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    head, kept = old.split(KEEP_MARKER, 1) if KEEP_MARKER in old else (old, "\n")
+    bodies: dict[str, str] = {}
+    for section in SECTIONS:
+        start, end = _markers(section)
+        if start in head and end in head:
+            bodies[section] = head.split(start, 1)[1].split(end, 1)[0].strip("\n")
+    if not bodies and head.strip():
+        # A report from before the sections existed: its generated part was the SQL level.
+        bodies["sql"] = head.replace(TITLE, "", 1).strip("\n")
+    bodies[name] = markdown.strip("\n")
+    parts = [TITLE]
+    for section in SECTIONS:
+        if section in bodies:
+            start, end = _markers(section)
+            parts.append(f"{start}\n{bodies[section]}\n{end}\n")
+    text = "\n".join(parts) + "\n" + KEEP_MARKER + kept
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def write(run: BenchRun, env: dict[str, str], path: Path) -> None:
+    write_section(path, "sql", render(run, env))
