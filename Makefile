@@ -8,8 +8,9 @@ STAMP   := $(VENV)/.installed-$(shell sha1sum requirements.lock 2>/dev/null | cu
 HOST    ?= 127.0.0.1
 PORT    ?= $(shell $(PY) scripts/free_port.py 8000 2>/dev/null || echo 8000)
 CHROMIUM ?= /usr/bin/chromium
+WRK     ?= wrk
 
-.PHONY: help install db db-stop migrate demo run test test-fast lint format migrations-check browser check-deploy clean
+.PHONY: help install db db-stop migrate demo run test test-fast lint format migrations-check browser bench-tools check-deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -50,6 +51,16 @@ browser: ## Install Debian's chromium for the browser tests if it is missing
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else \
 			echo "Browser tests need Debian's chromium: run 'sudo apt-get install chromium'" >&2; exit 1; \
+		fi; \
+	fi
+
+bench-tools: ## Install Debian's wrk (HTTP load generator for manage.py bench_http) if it is missing
+	@if ! command -v $(WRK) >/dev/null 2>&1; then \
+		if [ "$$(id -u)" -eq 0 ]; then \
+			echo "installing wrk from Debian's packages"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "The HTTP benchmark needs Debian's wrk: run 'sudo apt-get install wrk'" >&2; exit 1; \
 		fi; \
 	fi
 
