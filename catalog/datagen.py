@@ -31,7 +31,7 @@ Triggers
     product.price         lowest price of the product's active variants, NULL if none
     product.search_vector name A, brand B, category names C (ordered by category id),
                           description D: the expression of catalog_product_search_vector()
-    rating_sum/count      published reviews only
+    rating_sum/count      published reviews only (and the per-star counters stars_1..5)
   Bulk loads are NOT audited row by row: the audit triggers are among those disabled (a
   log of two million generated reviews would be noise, and slow). The deferred
   constraint triggers (every product has a variant) are disabled too; the generator
@@ -2384,7 +2384,8 @@ SELECT c.j, c.product_id, u.user_no, x.rating,
 # formulas; with triggers on, left at their defaults for the triggers to fill in.
 SQL_PRODUCTS = """
 INSERT INTO catalog_product (id, seller_id, name, slug, description, brand, status, currency, cost, created_at,
-                             updated_at, price, is_listed, rating_sum, rating_count, units_sold, search_vector)
+                             updated_at, price, is_listed, rating_sum, rating_count, stars_1, stars_2, stars_3, stars_4,
+                             stars_5, units_sold, search_vector)
 SELECT p.id, p.seller_id, p.name, p.slug, p.description, p.brand, p.status, 'USD', p.cost, p.created_at,
        p.created_at,
        -- catalog_variant_reprice_product: lowest price of the active variants
@@ -2394,6 +2395,11 @@ SELECT p.id, p.seller_id, p.name, p.slug, p.description, p.brand, p.status, 'USD
        -- catalog_review_update_rating: published reviews only
        CASE WHEN %(bulk)s THEN coalesce(r.rating_sum, 0) ELSE 0 END,
        CASE WHEN %(bulk)s THEN coalesce(r.rating_count, 0) ELSE 0 END,
+       CASE WHEN %(bulk)s THEN coalesce(r.stars_1, 0) ELSE 0 END,
+       CASE WHEN %(bulk)s THEN coalesce(r.stars_2, 0) ELSE 0 END,
+       CASE WHEN %(bulk)s THEN coalesce(r.stars_3, 0) ELSE 0 END,
+       CASE WHEN %(bulk)s THEN coalesce(r.stars_4, 0) ELSE 0 END,
+       CASE WHEN %(bulk)s THEN coalesce(r.stars_5, 0) ELSE 0 END,
        0,
        -- catalog_product_search_vector(): name A, brand B, category names (by id) C, description D
        CASE WHEN %(bulk)s THEN
@@ -2406,7 +2412,12 @@ SELECT p.id, p.seller_id, p.name, p.slug, p.description, p.brand, p.status, 'USD
   JOIN accounts_seller s ON s.id = p.seller_id
   LEFT JOIN (SELECT product_id, min(price) FILTER (WHERE is_active) AS min_price
                FROM gen_variant GROUP BY product_id) v ON v.product_id = p.id
-  LEFT JOIN (SELECT product_id, sum(rating)::int AS rating_sum, count(*)::int AS rating_count
+  LEFT JOIN (SELECT product_id, sum(rating)::int AS rating_sum, count(*)::int AS rating_count,
+                    count(*) FILTER (WHERE rating = 1)::int AS stars_1,
+                    count(*) FILTER (WHERE rating = 2)::int AS stars_2,
+                    count(*) FILTER (WHERE rating = 3)::int AS stars_3,
+                    count(*) FILTER (WHERE rating = 4)::int AS stars_4,
+                    count(*) FILTER (WHERE rating = 5)::int AS stars_5
                FROM gen_review WHERE status = 'published' GROUP BY product_id) r ON r.product_id = p.id
   LEFT JOIN (SELECT l.product_id, string_agg(c.name, ' ' ORDER BY c.id) AS names
                FROM (SELECT id AS product_id, category_id FROM gen_product

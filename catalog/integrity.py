@@ -96,13 +96,19 @@ CATALOG_CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "product ratings",
-        "product.rating_sum/rating_count differ from the published reviews",
+        "product.rating_sum/rating_count/stars_1..5 differ from the published reviews",
         "products",
         """
         SELECT p.id FROM catalog_product p
-          LEFT JOIN (SELECT product_id, sum(rating) AS rating_sum, count(*) AS rating_count FROM catalog_review
+          LEFT JOIN (SELECT product_id, sum(rating) AS rating_sum, count(*) AS rating_count,
+                            count(*) FILTER (WHERE rating = 1) AS s1, count(*) FILTER (WHERE rating = 2) AS s2,
+                            count(*) FILTER (WHERE rating = 3) AS s3, count(*) FILTER (WHERE rating = 4) AS s4,
+                            count(*) FILTER (WHERE rating = 5) AS s5
+                       FROM catalog_review
                       WHERE status = 'published' GROUP BY product_id) r ON r.product_id = p.id
-         WHERE (p.rating_sum, p.rating_count) IS DISTINCT FROM (coalesce(r.rating_sum, 0), coalesce(r.rating_count, 0))
+         WHERE (p.rating_sum, p.rating_count, p.stars_1, p.stars_2, p.stars_3, p.stars_4, p.stars_5)
+               IS DISTINCT FROM (coalesce(r.rating_sum, 0), coalesce(r.rating_count, 0), coalesce(r.s1, 0),
+                                 coalesce(r.s2, 0), coalesce(r.s3, 0), coalesce(r.s4, 0), coalesce(r.s5, 0))
         """,
     ),
     Check(

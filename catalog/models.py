@@ -93,6 +93,13 @@ class Product(models.Model):
         output_field=models.DecimalField(max_digits=3, decimal_places=2),
         db_persist=True,
     )
+    # Published reviews per star rating (1..5), kept with rating_sum/count by the same
+    # trigger, so the product page's histogram is a read of the product row.
+    stars_1 = models.PositiveIntegerField(editable=False, default=0)
+    stars_2 = models.PositiveIntegerField(editable=False, default=0)
+    stars_3 = models.PositiveIntegerField(editable=False, default=0)
+    stars_4 = models.PositiveIntegerField(editable=False, default=0)
+    stars_5 = models.PositiveIntegerField(editable=False, default=0)
     units_sold = models.PositiveIntegerField(editable=False, default=0, help_text="Kept by the orders app.")
     search_vector = SearchVectorField(editable=False, null=True)
 
@@ -108,6 +115,13 @@ class Product(models.Model):
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="catalog_product_currency_iso"),
             models.CheckConstraint(
                 condition=Q(rating_sum__lte=F("rating_count") * 5), name="catalog_product_rating_sum"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating_count=F("stars_1") + F("stars_2") + F("stars_3") + F("stars_4") + F("stars_5"))
+                & Q(
+                    rating_sum=F("stars_1") + 2 * F("stars_2") + 3 * F("stars_3") + 4 * F("stars_4") + 5 * F("stars_5")
+                ),
+                name="catalog_product_star_counts",
             ),
         ]
         indexes = [

@@ -9,16 +9,17 @@ when products are added between page loads and stay fast deep into a listing.
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core import signing
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 
-from accounts.models import User
-from catalog.models import Category, Product, ProductImage, Review, Variant, WishlistItem
+from accounts.models import Seller, User
+from catalog.models import Category, Product, ProductImage, Review, Variant
 from shopwave.keyset import BadCursorError, decode_after, encode_after
 
 PAGE_SIZE = 24
@@ -354,86 +355,107 @@ class ProductPage:
 
 _REVIEW_SALT = "catalog.reviews.cursor"
 
+# The whole product page in one statement (QP-02): the product and its seller, images,
+# active variants, the first page of published reviews (keyset), the shopper's own review
+# and wishlist flag, as JSON sub-selects; the histogram reads the per-star counters on the
+# product row. RLS applies as for any read: a shopper sees listed products, published
+# reviews and their own review and wishlist rows only.
+_PRODUCT_PAGE_SQL = """
+SELECT p.id, p.name, p.slug, p.description, p.brand, p.currency, p.price, p.rating_avg,
+       p.rating_sum, p.rating_count, p.stars_1, p.stars_2, p.stars_3, p.stars_4, p.stars_5,
+       p.status, p.is_listed, p.created_at, s.id, s.company_name, s.slug,
+       (SELECT coalesce(json_agg(json_build_object('id', i.id, 'url', i.url, 'alt_text', i.alt_text,
+                                                   'position', i.position)
+                                 ORDER BY i.position, i.id), '[]')::text
+          FROM catalog_product_image i WHERE i.product_id = p.id),
+       (SELECT coalesce(json_agg(json_build_object('id', v.id, 'sku', v.sku, 'name', v.name,
+                                                   'attributes', v.attributes, 'price', v.price,
+                                                   'stock', v.stock, 'low_stock_threshold', v.low_stock_threshold,
+                                                   'is_active', v.is_active, 'position', v.position)
+                                 ORDER BY v.position, v.id), '[]')::text
+          FROM catalog_variant v WHERE v.product_id = p.id AND v.is_active),
+       (SELECT coalesce(json_agg(json_build_object('id', r.id, 'rating', r.rating, 'title', r.title,
+                                                   'body', r.body, 'created_at', r.created_at,
+                                                   'is_verified_purchase', r.is_verified_purchase,
+                                                   'author_name', r.author_name)
+                                 ORDER BY r.created_at DESC, r.id DESC), '[]')::text
+          FROM (SELECT id, rating, title, body, created_at, is_verified_purchase, author_name
+                  FROM catalog_review
+                 WHERE product_id = p.id AND status = 'published' {review_after}
+                 ORDER BY created_at DESC, id DESC
+                 LIMIT %s) r),
+       (SELECT json_build_object('id', o.id, 'rating', o.rating, 'title', o.title, 'body', o.body,
+                                 'status', o.status, 'created_at', o.created_at)::text
+          FROM catalog_review o WHERE o.product_id = p.id AND o.user_id = %s),
+       EXISTS (SELECT FROM catalog_wishlist_item w WHERE w.product_id = p.id AND w.user_id = %s)
+  FROM catalog_product p
+  JOIN accounts_seller s ON s.id = p.seller_id
+ WHERE p.slug = %s AND p.is_listed
+"""
+
+
+def _json(text: str | None) -> Any:
+    return None if text is None else json.loads(text, parse_float=Decimal)
+
+
+def _review(data: dict[str, Any], product: Product) -> Review:
+    data["created_at"] = datetime.datetime.fromisoformat(data["created_at"])
+    review = Review(product=product, **data)
+    review._state.adding = False
+    return review
+
 
 def product_page(
     *, slug: str, user: User | None, variant_sku: str | None = None, reviews_after: str | None = None
 ) -> ProductPage | None:
-    """Everything the product page shows, in a constant number of queries (QP-02)."""
-    product = (
-        Product.objects.filter(slug=slug, is_listed=True)
-        .select_related("seller")
-        .only(
-            "id",
-            "name",
-            "slug",
-            "description",
-            "brand",
-            "currency",
-            "price",
-            "rating_avg",
-            "rating_count",
-            "rating_sum",
-            "status",
-            "is_listed",
-            "created_at",
-            *SELLER_PUBLIC_FIELDS,
+    """Everything the product page shows, in one query (QP-02)."""
+    review_after = ""
+    params: list[Any] = []
+    if reviews_after:
+        created, last_id = decode_after(reviews_after, salt=_REVIEW_SALT)
+        review_after = "AND (created_at, id) < (%s, %s)"
+        params = [created, last_id]
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PRODUCT_PAGE_SQL.format(review_after=review_after),
+            [*params, REVIEWS_PAGE_SIZE + 1, user_id, user_id, slug],
         )
-        .prefetch_related(
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
-            Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "id")),
-        )
-        .first()
-    )
-    if product is None:
+        row = cursor.fetchone()
+    if row is None:
         return None
-    variants = list(product.variants.all())
+    (pid, name, pslug, description, brand, currency, price, rating_avg, rating_sum, rating_count,
+     s1, s2, s3, s4, s5, status, is_listed, created_at, seller_id, company_name, seller_slug,
+     images_json, variants_json, reviews_json, own_json, in_wishlist) = row  # fmt: skip
+    product = Product(
+        id=pid, name=name, slug=pslug, description=description, brand=brand, currency=currency, price=price,
+        rating_sum=rating_sum, rating_count=rating_count, stars_1=s1, stars_2=s2, stars_3=s3, stars_4=s4,
+        stars_5=s5, status=status, is_listed=is_listed, created_at=created_at,
+        seller=Seller(id=seller_id, company_name=company_name, slug=seller_slug),
+    )  # fmt: skip
+    product.rating_avg = rating_avg
+    product._state.adding = False
+    images = [ProductImage(product=product, **data) for data in _json(images_json)]
+    variants = [Variant(product=product, **data) for data in _json(variants_json)]
+    for obj in (*images, *variants):
+        obj._state.adding = False
     selected = next((v for v in variants if v.sku == variant_sku), None)
     if selected is None:
         selected = next((v for v in variants if v.stock > 0), variants[0] if variants else None)
-    counts = dict(
-        Review.objects.filter(product=product, status=Review.Status.PUBLISHED)
-        .values_list("rating")
-        .annotate(n=Count("id"))
-        .values_list("rating", "n")
-    )
-    total = sum(counts.values()) or 1
-    histogram = [(stars, counts.get(stars, 0), round(100 * counts.get(stars, 0) / total)) for stars in range(5, 0, -1)]
-    reviews, reviews_next = product_reviews(product=product, after=reviews_after)
-    own_review = None
-    in_wishlist = False
-    if user is not None and user.is_authenticated:
-        own_review = Review.objects.filter(product=product, user=user).first()
-        in_wishlist = WishlistItem.objects.filter(product=product, user=user).exists()
+    counts = {1: s1, 2: s2, 3: s3, 4: s4, 5: s5}
+    total = rating_count or 1
+    histogram = [(stars, counts[stars], round(100 * counts[stars] / total)) for stars in range(5, 0, -1)]
+    reviews = [_review(data, product) for data in _json(reviews_json)]
+    reviews_next = None
+    if len(reviews) > REVIEWS_PAGE_SIZE:
+        reviews = reviews[:REVIEWS_PAGE_SIZE]
+        last = reviews[-1]
+        reviews_next = encode_after(last.created_at, last.id, salt=_REVIEW_SALT)
+    own = _json(own_json)
+    own_review = _review(own, product) if own is not None else None
     return ProductPage(
-        product,
-        list(product.images.all()),
-        variants,
-        selected,
-        histogram,
-        reviews,
-        reviews_next,
-        own_review,
-        in_wishlist,
+        product, images, variants, selected, histogram, reviews, reviews_next, own_review, bool(in_wishlist)
     )
-
-
-def product_reviews(
-    *, product: Product, after: str | None = None, limit: int = REVIEWS_PAGE_SIZE
-) -> tuple[list[Review], str | None]:
-    qs = (
-        Review.objects.filter(product=product, status=Review.Status.PUBLISHED)
-        .only("id", "rating", "title", "body", "created_at", "is_verified_purchase", "author_name")
-        .order_by("-created_at", "-id")
-    )
-    if after:
-        created, last_id = decode_after(after, salt=_REVIEW_SALT)
-        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-    rows = list(qs[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_after(last.created_at, last.id, salt=_REVIEW_SALT)
-    return rows[:limit], next_cursor
 
 
 def wishlist(*, user: User) -> list[dict[str, Any]]:

@@ -215,8 +215,12 @@ def test_a_failed_bulk_load_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatc
 
 CORRUPTIONS = {
     "rating": (
-        ["UPDATE catalog_product SET rating_count = rating_count + 1 WHERE id = %(product)s"],
-        "rating_sum/rating_count differ from the published reviews",
+        [
+            # Consistent with itself (the CHECK ties the counters together), not with the reviews.
+            "UPDATE catalog_product SET rating_count = rating_count + 1, rating_sum = rating_sum + 5,"
+            " stars_5 = stars_5 + 1 WHERE id = %(product)s"
+        ],
+        "rating_sum/rating_count/stars_1..5 differ from the published reviews",
     ),
     "price": (
         ["UPDATE catalog_product SET price = price + 1 WHERE id = %(product)s"],
@@ -295,9 +299,12 @@ def test_check_integrity_command() -> None:
     call_command("check_integrity", stdout=out)
     assert "catalog: product prices" in out.getvalue() and "FAIL" not in out.getvalue()
 
-    sql("UPDATE catalog_product SET rating_count = rating_count + 1 WHERE id = (SELECT min(id) FROM catalog_product)")
+    sql(
+        "UPDATE catalog_product SET rating_count = rating_count + 1, rating_sum = rating_sum + 5,"
+        " stars_5 = stars_5 + 1 WHERE id = (SELECT min(id) FROM catalog_product)"
+    )
     out = io.StringIO()
-    with pytest.raises(CommandError, match="rating_sum/rating_count differ"):
+    with pytest.raises(CommandError, match="rating_sum/rating_count/stars_1..5 differ"):
         call_command("check_integrity", stdout=out)
     assert "FAIL" in out.getvalue()
 

@@ -18,10 +18,14 @@ from tests.factories import ProductFactory, ReviewFactory, StaffFactory, UserFac
 
 
 def assert_aggregates_fresh(product: Product) -> None:
-    [(stored_sum, stored_count, stored_avg, fresh_sum, fresh_count)] = sql(
+    [(stored_sum, stored_count, stored_avg, fresh_sum, fresh_count, stored_stars, fresh_stars)] = sql(
         """
         SELECT p.rating_sum, p.rating_count, p.rating_avg,
-               coalesce(sum(r.rating), 0), count(r.id)
+               coalesce(sum(r.rating), 0), count(r.id),
+               ARRAY[p.stars_1, p.stars_2, p.stars_3, p.stars_4, p.stars_5],
+               ARRAY[count(r.id) FILTER (WHERE r.rating = 1), count(r.id) FILTER (WHERE r.rating = 2),
+                     count(r.id) FILTER (WHERE r.rating = 3), count(r.id) FILTER (WHERE r.rating = 4),
+                     count(r.id) FILTER (WHERE r.rating = 5)]::int[]
           FROM catalog_product p
           LEFT JOIN catalog_review r ON r.product_id = p.id AND r.status = 'published'
          WHERE p.id = %s
@@ -30,6 +34,7 @@ def assert_aggregates_fresh(product: Product) -> None:
         [product.pk],
     )
     assert (stored_sum, stored_count) == (fresh_sum, fresh_count)
+    assert stored_stars == fresh_stars  # the product page's histogram
     expected_avg = (
         (Decimal(fresh_sum) / fresh_count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if fresh_count else None
     )
