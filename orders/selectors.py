@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import connection
 from django.db.models import Prefetch, Q
 
 from accounts.models import Address, PaymentMethod, User
+from catalog.models import Product, Variant
 from orders.models import Cart, CartItem, Order, OrderItem, ShippingMethod
+from shopwave import dbcontext
 from shopwave.keyset import decode_after, encode_after
 
 ORDERS_PAGE_SIZE = 10
@@ -23,31 +28,68 @@ class CartView:
     count: int
 
 
-def cart_view(*, cart: Cart | None) -> CartView:
-    """The cart page (QP-03): lines with their variant, product and first image."""
-    if cart is None:
+# The cart and its lines in one statement (QP-03). RLS limits orders_cart to the request's
+# own cart (by user, or by the anonymous cart token in app.cart_token); the WHERE names it
+# as well, so a forgotten filter could never show someone else's cart.
+_CART_SQL = """
+SELECT c.id, c.token, c.user_id, i.id, i.quantity, v.id, v.sku, v.name, v.price, v.stock, v.is_active,
+       v.low_stock_threshold, p.id, p.name, p.slug, p.currency, p.is_listed
+  FROM orders_cart c
+  LEFT JOIN orders_cart_item i ON i.cart_id = c.id
+  LEFT JOIN catalog_variant v ON v.id = i.variant_id
+  LEFT JOIN catalog_product p ON p.id = v.product_id
+ WHERE {where}
+ ORDER BY i.created_at, i.id
+"""
+
+
+def _cart_view(where: str, params: list[object]) -> CartView:
+    with connection.cursor() as cursor:
+        cursor.execute(_CART_SQL.format(where=where), params)
+        rows = cursor.fetchall()
+    if not rows:
         return CartView(None, [], Decimal("0.00"), 0)
-    items = list(
-        CartItem.objects.filter(cart=cart)
-        .select_related("variant__product")
-        .only(
-            "id",
-            "quantity",
-            "variant__id",
-            "variant__sku",
-            "variant__name",
-            "variant__price",
-            "variant__stock",
-            "variant__is_active",
-            "variant__product__name",
-            "variant__product__slug",
-            "variant__product__currency",
-            "variant__product__is_listed",
-        )
-        .order_by("created_at", "id")
-    )
+    cart = Cart(id=rows[0][0], token=rows[0][1], user_id=rows[0][2])
+    cart._state.adding = False
+    items: list[CartItem] = []
+    for (_c, _t, _u, item_id, quantity, vid, sku, vname, price, stock, active, low, pid, pname, slug, currency,
+         listed) in rows:  # fmt: skip
+        if item_id is None:  # a cart without lines
+            continue
+        product = Product(id=pid, name=pname, slug=slug, currency=currency, is_listed=listed)
+        variant = Variant(
+            id=vid, product=product, sku=sku, name=vname, price=price, stock=stock, is_active=active,
+            low_stock_threshold=low,
+        )  # fmt: skip
+        item = CartItem(id=item_id, cart=cart, variant=variant, quantity=quantity)
+        for obj in (product, variant, item):
+            obj._state.adding = False
+        items.append(item)
     subtotal = sum((i.variant.price * i.quantity for i in items), Decimal("0.00"))
     return CartView(cart, items, subtotal, sum(i.quantity for i in items))
+
+
+def cart_page(*, user: User | None, session: SessionBase) -> CartView:
+    """The request's cart with its lines, variants and products, in one query (QP-03):
+    the shopper's own cart, or the anonymous one whose token the session holds."""
+    if user is not None and user.is_authenticated:
+        return _cart_view("c.user_id = %s", [user.pk])
+    token = session.get(dbcontext.CART_TOKEN_SESSION_KEY)
+    try:
+        token_uuid = uuid.UUID(str(token)) if token else None
+    except ValueError:
+        token_uuid = None
+    if token_uuid is None:
+        return CartView(None, [], Decimal("0.00"), 0)
+    return _cart_view("c.token = %s AND c.user_id IS NULL", [token_uuid])
+
+
+def cart_view(*, cart: Cart | None) -> CartView:
+    """The lines of a cart already in hand, in one query."""
+    if cart is None:
+        return CartView(None, [], Decimal("0.00"), 0)
+    view = _cart_view("c.id = %s", [cart.pk])
+    return CartView(cart, view.items, view.subtotal, view.count)
 
 
 def checkout_options(*, user: User) -> dict[str, object]:

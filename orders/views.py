@@ -25,8 +25,9 @@ def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 def cart_detail(request: HttpRequest) -> HttpResponse:
-    cart = services.cart_for(user=_user(request), session=request.session)
-    return render(request, "orders/cart.html", {"view": selectors.cart_view(cart=cart)})
+    return render(
+        request, "orders/cart.html", {"view": selectors.cart_page(user=_user(request), session=request.session)}
+    )
 
 
 @require_POST
@@ -66,8 +67,7 @@ def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
 @transaction.non_atomic_requests  # the saga commits the order before calling the processor
 def checkout(request: AuthedRequest) -> HttpResponse:
     options = selectors.checkout_options(user=request.user)
-    cart = services.cart_for(user=request.user, session=request.session)
-    view = selectors.cart_view(cart=cart)
+    view = selectors.cart_page(user=request.user, session=request.session)
     if not view.items and request.method == "GET":
         messages.info(request, "Your cart is empty.")
         return redirect("orders:cart")

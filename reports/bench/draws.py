@@ -330,8 +330,7 @@ def draw_qp03(rng: random.Random, pools: Pools) -> Draw:
     shopper = rng.choice(pools.shoppers)
 
     def run() -> object:
-        cart = order_services.cart_for(user=shopper.user, session=SessionStore())
-        return order_selectors.cart_view(cart=cart)
+        return order_selectors.cart_page(user=shopper.user, session=SessionStore())
 
     return Draw(f"user={shopper.user.pk}", run, user_id=shopper.user.pk)
 
