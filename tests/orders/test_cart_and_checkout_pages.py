@@ -138,3 +138,21 @@ def test_order_history_pages_with_keyset_cursor(client, shop):  # type: ignore[n
     second = client.get(f"/account/orders/?after={after}").content.decode()
     assert len(set(re.findall(r"SW-\d{4}-\d+", second)) - set(numbers)) == 2
     assert client.get("/account/orders/?after=forged").status_code == 400
+
+
+def test_order_history_previews_the_first_three_lines_and_counts_the_rest(client, shop):  # type: ignore[no-untyped-def]
+    from catalog.models import Variant
+    from tests.factories import ProductFactory
+
+    names = ["Alpha Lamp", "Bravo Mug", "Charlie Rug", "Delta Vase", "Echo Clock"]
+    for number, name in enumerate(names):
+        ProductFactory(name=name, variants=[{"sku": f"PRV-{number}", "price": Decimal("5.00"), "stock": 5}])
+    shopper = make_shopper()
+    shopper.fill_cart(*[(Variant.objects.get(sku=f"PRV-{n}"), 1 + (n == 0)) for n in range(5)])
+    shopper.place()
+    client.force_login(shopper.user)
+    page = client.get("/account/orders/").content.decode()
+    shown = [name for name in names if name in page]
+    assert len(shown) == 3, shown  # the first three lines by id
+    assert "and 2 more" in page
+    assert "\u00d7 2" in page  # "times 2": the quantity of a multi-unit line
