@@ -25,23 +25,19 @@ class SellerError(Exception):
 
 
 def monthly_sales(*, seller_id: int, months: int = 12) -> list[dict[str, Any]]:
-    """QP-06: orders, units, revenue, commission and net per month, newest first.
-    Commission = the line revenue (after discounts) x the commission rate snapshotted on
-    each line, summed per month and rounded half-up to the cent."""
+    """QP-06: orders, units, revenue, commission and net per month, newest first, for the
+    request's seller (the database function answers for app.seller_id only; a different
+    ``seller_id`` gets no rows). Earlier months come from the seller x month analytics view
+    (as of its last refresh), the current month is computed live. Commission = the line
+    revenue (after discounts) x the rate snapshotted on each line, summed per month and
+    rounded half-up to the cent."""
     sql = """
-        SELECT to_char(date_trunc('month', o.placed_at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month,
-               count(DISTINCT o.id) AS orders, sum(i.quantity) AS units,
-               sum(i.line_total - i.discount) AS revenue,
-               round(sum((i.line_total - i.discount) * i.commission_rate), 2) AS commission
-          FROM orders_order_item i
-          JOIN orders_order o ON o.id = i.order_id
-         WHERE i.seller_id = %s AND o.status = ANY(%s)
-           AND o.placed_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                              - make_interval(months => %s)
-         GROUP BY 1 ORDER BY 1 DESC
+        SELECT to_char(month, 'YYYY-MM'), orders, units, revenue, commission
+          FROM reports_seller_monthly_sales(%s)
+         WHERE app_seller_id() = %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [seller_id, list(COUNTED), months - 1])
+        cursor.execute(sql, [months, seller_id])
         rows = cursor.fetchall()
     return [
         {"month": m, "orders": o, "units": u, "revenue": r, "commission": c, "net": r - c} for m, o, u, r, c in rows

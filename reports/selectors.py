@@ -162,15 +162,16 @@ def top_rated_per_category(*, per_category: int = 5, min_reviews: int = 3) -> Ta
 
 def sales_by_category(*, start: datetime.date, end: datetime.date, parent_id: int | None = None) -> Table:
     """QP-08: revenue per category for a date range; the children of `parent_id` (or the
-    top level), each including its whole subtree. Drill down by choosing a row."""
+    top level), each including its whole subtree (the analytics view holds subtree totals
+    per category and day, so this reads (category_id, day) index entries). Drill down by
+    choosing a row."""
     sql = """
         SELECT c.id AS category_id, c.name AS category,
                EXISTS (SELECT 1 FROM catalog_category k WHERE k.parent_id = c.id) AS has_children,
                coalesce(sum(s.units), 0)::integer AS units,
                coalesce(sum(s.revenue), 0) AS revenue
           FROM catalog_category c
-          LEFT JOIN catalog_category d ON d.path LIKE c.path || '%%'
-          LEFT JOIN reports_category_daily_sales s ON s.category_id = d.id AND s.day >= %s AND s.day <= %s
+          LEFT JOIN reports_category_daily_sales s ON s.category_id = c.id AND s.day >= %s AND s.day <= %s
          WHERE c.parent_id IS NOT DISTINCT FROM %s
          GROUP BY c.id, c.name, c.position
          ORDER BY revenue DESC, c.position, c.name
