@@ -277,13 +277,15 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
     clauses.append(_MATCHES if mode == "fulltext" else _FUZZY_MATCHES)
     params.append(filters.query)
     # Counts include subcategories (choosing a facet filters by the whole subtree); the
-    # top two levels of the tree are offered.
+    # top two levels of the tree are offered: the first two ids of each linked category's
+    # path ('/1/7/42/'), so the roll-up is an equality join, not a LIKE per category pair.
     sql = f"""
         SELECT a.id, a.name, a.slug, count(DISTINCT p.id) AS products
           FROM catalog_product p
           JOIN catalog_product_category pc ON pc.product_id = p.id
           JOIN catalog_category c ON c.id = pc.category_id
-          JOIN catalog_category a ON c.path LIKE a.path || '%%' AND a.depth <= 1
+          CROSS JOIN LATERAL unnest((string_to_array(btrim(c.path, '/'), '/')::bigint[])[1:2]) AS top(id)
+          JOIN catalog_category a ON a.id = top.id
          WHERE {" AND ".join(clauses)}
          GROUP BY a.id, a.name, a.slug
          ORDER BY products DESC, a.name
