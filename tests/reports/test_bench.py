@@ -74,3 +74,24 @@ def test_percentiles_and_scale_detection() -> None:
 def test_unknown_pattern_is_refused() -> None:
     with pytest.raises(Exception, match="unknown pattern"):
         call_command("bench", "--patterns", "QP-99", stdout=StringIO())
+
+
+def test_small_scale_smoke(tmp_path: Path) -> None:
+    """CI's benchmark smoke run (issue 6): the small data set (1% of full) is generated,
+    check_integrity passes on it, and the SQL-level bench completes for every pattern.
+    No timing assertions: figures on a CI machine mean nothing."""
+    counts = generate(scale="small", seed=42)
+    assert counts["products"] == 5_000
+    out = StringIO()
+    call_command("check_integrity", stdout=out)
+    assert "All integrity checks passed." in out.getvalue()
+    output = tmp_path / "BENCH.md"
+    out = StringIO()
+    call_command("bench", "--draws", "25", "--output", str(output), "--explain-dir", str(tmp_path), stdout=out)
+    text = output.read_text(encoding="utf-8")
+    assert "scale: **small**" in text
+    for pattern in PATTERNS:
+        row = next(line for line in text.splitlines() if line.startswith(f"| {pattern} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2] == "25", row  # every draw ran: none failed, none skipped
+        assert "failed" not in row and "skipped" not in row, row
