@@ -341,13 +341,9 @@ def default_workers(worker_class: str = DEFAULT_WORKER_CLASS) -> int:
     return cores if worker_class == "gthread" else 2 * cores + 1
 
 
-def _web_database_url() -> str | None:
-    """The web login's URL for the database this process uses (the test database in tests)."""
-    url = os.environ.get("WEB_DATABASE_URL")
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + str(connection.settings_dict["NAME"])))
+def _same_database(url: str) -> str:
+    """`url` pointed at the database this process uses (the test database in tests)."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + str(connection.settings_dict["NAME"])))
 
 
 def server_environment() -> dict[str, str]:
@@ -359,9 +355,9 @@ def server_environment() -> dict[str, str]:
         SHOPWAVE_DB_LOGIN="web",
         ALLOWED_HOSTS=HOST,
     )
-    web_url = _web_database_url()
-    if web_url:
-        env["WEB_DATABASE_URL"] = web_url
+    for name in ("WEB_DATABASE_URL", "DATABASE_URL"):
+        if env.get(name):
+            env[name] = _same_database(env[name])
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
