@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
@@ -43,7 +44,7 @@ SELECT c.id, c.token, c.user_id, i.id, i.quantity, v.id, v.sku, v.name, v.price,
 """
 
 
-def _cart_view(where: str, params: list[object]) -> CartView:
+def _cart_view(where: str, params: list[Any]) -> CartView:
     with connection.cursor() as cursor:
         cursor.execute(_CART_SQL.format(where=where), params)
         rows = cursor.fetchall()
@@ -122,7 +123,7 @@ def order_history(
 ) -> tuple[list[Order], str | None]:
     """A shopper's orders, newest first; each carries ``preview_items`` (its first three
     lines, as dicts with product_name and quantity) and ``item_count`` (QP-05)."""
-    params: list[object] = [user.pk]
+    params: list[Any] = [user.pk]
     where = ""
     if after:
         placed, last_id = decode_after(after, salt=_ORDER_CURSOR_SALT)
