@@ -27,8 +27,8 @@ class SellerError(Exception):
 def monthly_sales(*, seller_id: int, months: int = 12) -> list[dict[str, Any]]:
     """QP-06: orders, units, revenue, commission and net per month, newest first, for the
     request's seller (the database function answers for app.seller_id only; a different
-    ``seller_id`` gets no rows). Earlier months come from the seller x month analytics view
-    (as of its last refresh), the current month is computed live. Commission = the line
+    ``seller_id`` gets no rows), from the seller x month analytics view, as of its last
+    refresh (hourly). Commission = the line
     revenue (after discounts) x the rate snapshotted on each line, summed per month and
     rounded half-up to the cent."""
     sql = """

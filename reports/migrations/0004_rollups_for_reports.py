@@ -12,9 +12,10 @@ add up across children, so the column is gone (nothing read it).
 reports_seller_monthly_sales holds orders, units, revenue and the unrounded commission per
 seller and UTC month. A materialized view cannot have row-level security, so no request
 role may read it: sellers get their rows through reports_seller_monthly_sales(months), a
-SECURITY DEFINER function that reads only app.seller_id's rows and computes the current
-month live from the order lines (so this month's figures are always fresh; earlier months
-are as of the last analytics refresh, hourly by cron).
+SECURITY DEFINER function that reads only app.seller_id's rows. The figures are as of the
+last analytics refresh (hourly by cron, `manage.py refresh_analytics`); the page says so.
+Computing the current month live was tried and dropped: the order lines have no date, so
+a big seller's month meant walking all of its lines (80-250 ms at full scale).
 """
 
 from django.db import migrations
@@ -107,8 +108,8 @@ REFRESH MATERIALIZED VIEW reports_seller_monthly_sales;
 GRANT SELECT ON reports_category_daily_sales TO commerce_manager, commerce_readonly;
 GRANT SELECT ON reports_seller_monthly_sales TO commerce_manager, commerce_readonly, commerce_definer;
 
--- The seller dashboard (QP-06): months before the current one from the view, the current
--- month live; only the rows of the seller named by app.seller_id (none without one).
+-- The seller dashboard (QP-06): the last p_months months from the view, as of its last
+-- refresh; only the rows of the seller named by app.seller_id (none without one).
 -- Commission: the line revenue x the rate snapshotted on each line, summed per month and
 -- rounded half-up to the cent.
 CREATE FUNCTION reports_seller_monthly_sales(p_months integer)
@@ -116,25 +117,12 @@ RETURNS TABLE (month date, orders integer, units integer, revenue numeric, commi
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    WITH bounds AS (
-        SELECT app_seller_id() AS seller_id,
-               date_trunc('month', now() AT TIME ZONE 'UTC')::date AS this_month
-    )
     SELECT m.month, m.orders, m.units, m.revenue, round(m.commission_exact, 2)
-      FROM reports_seller_monthly_sales m, bounds b
-     WHERE m.seller_id = b.seller_id
-       AND m.month >= (b.this_month - make_interval(months => greatest(p_months, 1) - 1))::date
-       AND m.month < b.this_month
-    UNION ALL
-    SELECT b.this_month, count(DISTINCT o.id)::integer, sum(i.quantity)::integer,
-           sum(i.line_total - i.discount), round(sum((i.line_total - i.discount) * i.commission_rate), 2)
-      FROM bounds b
-      JOIN orders_order_item i ON i.seller_id = b.seller_id
-      JOIN orders_order o ON o.id = i.order_id
-     WHERE o.status IN {COUNTED}
-       AND o.placed_at >= b.this_month::timestamp AT TIME ZONE 'UTC'
-     GROUP BY b.this_month
-     ORDER BY 1 DESC
+      FROM reports_seller_monthly_sales m
+     WHERE m.seller_id = app_seller_id()
+       AND m.month >= (date_trunc('month', now() AT TIME ZONE 'UTC')
+                       - make_interval(months => greatest(p_months, 1) - 1))::date
+     ORDER BY m.month DESC
 $$;
 GRANT CREATE ON SCHEMA public TO commerce_definer;
 ALTER FUNCTION reports_seller_monthly_sales(integer) OWNER TO commerce_definer;

@@ -304,7 +304,7 @@ def test_check_integrity_command() -> None:
         " stars_5 = stars_5 + 1 WHERE id = (SELECT min(id) FROM catalog_product)"
     )
     out = io.StringIO()
-    with pytest.raises(CommandError, match="rating_sum/rating_count/stars_1..5 differ"):
+    with pytest.raises(CommandError, match=r"rating_sum/rating_count/stars_1\.\.5 differ"):
         call_command("check_integrity", stdout=out)
     assert "FAIL" in out.getvalue()
 
