@@ -155,8 +155,12 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[str, list[Any]]:
 
 # The text match runs in catalog_search_matches() (catalog 0009) so that it uses the GIN
 # indexes; row-level security would otherwise keep it from using them.
-_MATCHES = "p.id IN (SELECT product_id FROM catalog_search_matches(%s, false))"
-_FUZZY_MATCHES = "p.id IN (SELECT product_id FROM catalog_search_matches(%s, true))"
+# Listings read the public catalog views (catalog/migrations/0011): listed products and
+# their category links only, with the text operators usable as index conditions.
+_MATCHES = "p.search_vector @@ websearch_to_tsquery('english', %s)"
+_FUZZY_MATCHES = "p.name %%> %s"
+# Typo-tolerant matching of a query shorter than this would match most of the catalog.
+FUZZY_MIN_LENGTH = 4
 
 _CARD_COLUMNS = """
     p.id, p.name, p.slug, p.brand, p.price, p.currency, p.rating_avg, p.rating_count,
@@ -170,11 +174,12 @@ _CARD_COLUMNS = """
 
 
 def _where(filters: ListingFilters, category_ids: list[int] | None) -> tuple[list[str], list[Any]]:
-    clauses = ["p.is_listed", "p.price IS NOT NULL"]
+    clauses = ["p.price IS NOT NULL"]
     params: list[Any] = []
     if category_ids is not None:
         clauses.append(
-            "EXISTS (SELECT 1 FROM catalog_product_category pc WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
+            "EXISTS (SELECT 1 FROM catalog_listed_product_category pc"
+            " WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
         )
         params.append(category_ids)
     if filters.min_price is not None:
@@ -221,7 +226,7 @@ def _fetch(
     sql = f"""
         SELECT * FROM (
             SELECT {_CARD_COLUMNS}, {rank_select}, p.seller_id
-              FROM catalog_product p
+              FROM catalog_listed_product p
              WHERE {" AND ".join(clauses)}
         ) q
         {outer_where}
@@ -252,7 +257,13 @@ def product_listing(*, filters: ListingFilters, after: str | None = None, limit:
     if after:
         mode, after_key = _decode_cursor(after, filters.sort)
     rows = _fetch(filters, mode, after_key, limit + 1, category_ids)
-    if not rows and filters.query and mode == "fulltext" and after_key is None:
+    if (
+        not rows
+        and filters.query
+        and mode == "fulltext"
+        and after_key is None
+        and len(filters.query.strip()) >= FUZZY_MIN_LENGTH
+    ):
         mode = "fuzzy"  # nothing matched the words: try typo-tolerant matching on names
         rows = _fetch(filters, mode, None, limit + 1, category_ids)
     next_cursor = (
@@ -281,8 +292,8 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
     # path ('/1/7/42/'), so the roll-up is an equality join, not a LIKE per category pair.
     sql = f"""
         SELECT a.id, a.name, a.slug, count(DISTINCT p.id) AS products
-          FROM catalog_product p
-          JOIN catalog_product_category pc ON pc.product_id = p.id
+          FROM catalog_listed_product p
+          JOIN catalog_listed_product_category pc ON pc.product_id = p.id
           JOIN catalog_category c ON c.id = pc.category_id
           CROSS JOIN LATERAL unnest((string_to_array(btrim(c.path, '/'), '/')::bigint[])[1:2]) AS top(id)
           JOIN catalog_category a ON a.id = top.id
@@ -298,8 +309,8 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
 
 def best_sellers(*, limit: int = 8) -> list[dict[str, Any]]:
     sql = f"""
-        SELECT {_CARD_COLUMNS} FROM catalog_product p
-         WHERE p.is_listed AND p.price IS NOT NULL
+        SELECT {_CARD_COLUMNS} FROM catalog_listed_product p
+         WHERE p.price IS NOT NULL
          ORDER BY p.units_sold DESC, p.rating_count DESC, p.id
          LIMIT %s
     """
@@ -312,13 +323,13 @@ def top_rated(*, limit: int = 8, min_reviews: int = 3, category: Category | None
     category_clause = ""
     if category is not None:
         category_clause = (
-            "AND EXISTS (SELECT 1 FROM catalog_product_category pc"
+            "AND EXISTS (SELECT 1 FROM catalog_listed_product_category pc"
             " WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
         )
         params.append(_subtree_ids(category))
     sql = f"""
-        SELECT {_CARD_COLUMNS} FROM catalog_product p
-         WHERE p.is_listed AND p.price IS NOT NULL AND p.rating_count >= %s {category_clause}
+        SELECT {_CARD_COLUMNS} FROM catalog_listed_product p
+         WHERE p.price IS NOT NULL AND p.rating_count >= %s {category_clause}
          ORDER BY p.rating_avg DESC, p.rating_count DESC, p.id
          LIMIT %s
     """

@@ -73,6 +73,11 @@ def test_every_table_a_request_role_can_touch_has_forced_rls():  # type: ignore[
     assert writable_metadata == [], "public reference data must be read-only for shoppers"
 
 
+# Views that run with their owner's rights on purpose, each reviewed: they state the
+# customer policy in their WHERE and expose public columns only (tests/catalog/test_public_views.py).
+REVIEWED_DEFINER_VIEWS = {("catalog_listed_product", "v"), ("catalog_listed_product_category", "v")}
+
+
 def test_no_definer_view_or_matview_is_granted_to_request_roles():  # type: ignore[no-untyped-def]
     rows = sql(
         """
@@ -84,7 +89,7 @@ def test_no_definer_view_or_matview_is_granted_to_request_roles():  # type: igno
            AND (c.relkind = 'm' OR NOT coalesce(c.reloptions @> ARRAY['security_invoker=true'], false))
         """
     )
-    assert rows == []
+    assert set(rows) - REVIEWED_DEFINER_VIEWS == set()
 
 
 def test_security_definer_functions_pin_search_path_and_are_not_public():  # type: ignore[no-untyped-def]

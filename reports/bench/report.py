@@ -126,6 +126,7 @@ def render(run: BenchRun, env: dict[str, str]) -> str:
             f"- scale: **{run.scale}** — {counts}",
             f"- draws: {run.draws} per pattern (after {10} unmeasured warm-up draws; each pattern stops after"
             f" 120 s), seed {run.seed}; run took {run.seconds:.0f} s",
+            f"- cache: {run.cache or 'not recorded'}",
             "",
             table(run),
             "",

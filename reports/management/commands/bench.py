@@ -27,6 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--output", default="BENCHMARKS.md", help="markdown report path")
         parser.add_argument("--explain-dir", default="var/bench", help="where QP-xx.txt plans are saved")
+        parser.add_argument(
+            "--no-prewarm", action="store_true", help="do not load the catalog into the cache first (pg_prewarm)"
+        )
         parser.add_argument("--time-limit", type=float, default=TIME_LIMIT_S, help="seconds per pattern (120)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,6 +48,7 @@ class Command(BaseCommand):
             explain_dir=Path(options["explain_dir"]) if options["explain_dir"] else None,
             time_limit=float(options["time_limit"]),
             progress=self.stdout.write,
+            warm=not options["no_prewarm"],
         )
         env = report.environment()
         self.stdout.write("")
