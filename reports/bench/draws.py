@@ -260,7 +260,10 @@ def _build_promotions(pools: Pools) -> None:
             promo.save()
             if promo.code == "BENCHCAT" and pools.big_categories:
                 promo.categories.add(*pools.big_categories[:3])
-        pools.note("QP-09", "data set has no promotions: 4 created for the run (site %, fixed, category, expired)")
+        pools.note(
+            "QP-09",
+            f"data set has {len(codes)} active promotions: 4 created for the run (site %, fixed, category, expired)",
+        )
         codes += [p.code for p in made]
     pools.promotion_codes = [*codes, "NOSUCHCODE"]
 
