@@ -198,45 +198,102 @@ def _where(filters: ListingFilters, category_ids: list[int] | None) -> tuple[lis
     return clauses, params
 
 
+def _matches_cte(mode: str, query: str, *, ranked: bool = True) -> tuple[str, list[Any]]:
+    """The text matches as a materialized CTE ``m`` with the columns the filters and sort
+    orders read. Under row-level security the planner has no statistics for non-LEAKPROOF
+    operators (`@@`, `%>`, numeric comparisons) and guesses a price range matches one row,
+    so left to itself it may walk the price index and test every product against the
+    query; materialized, a search always starts from the GIN index and filters, sorts and
+    pages the matches before looking up the few cards it shows."""
+    if mode == "fulltext":
+        match, rank = _MATCHES, "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))"
+    elif mode == "fuzzy":
+        match, rank = _FUZZY_MATCHES, "word_similarity(%s, p.name)"
+    else:
+        return "", []
+    if not ranked:  # facet counts: no ranking
+        rank = "NULL"
+    return (
+        "WITH m AS MATERIALIZED ("
+        f" SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, ({rank})::float8 AS rank"
+        f" FROM catalog_listed_product p WHERE {match})",
+        [query, query] if ranked else [query],
+    )
+
+
 def _fetch(
     filters: ListingFilters, mode: str, after: list[Any] | None, limit: int, category_ids: list[int] | None
 ) -> list[dict[str, Any]]:
     clauses, params = _where(filters, category_ids)
-    rank_select = "NULL::float8 AS rank"
-    rank_params: list[Any] = []
-    if mode == "fulltext":
-        rank_select = "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))::float8 AS rank"
-        rank_params.append(filters.query)
-        clauses.append(_MATCHES)
-        params.append(filters.query)
-    elif mode == "fuzzy":
-        rank_select = "word_similarity(%s, p.name)::float8 AS rank"
-        rank_params.append(filters.query)
-        clauses.append(_FUZZY_MATCHES)
-        params.append(filters.query)
-    sort = filters.sort
-    keys, op, order_by = _ORDERING[sort]
-    outer_where = ""
-    outer_params: list[Any] = []
+    keys, op, order_by = _ORDERING[filters.sort]
+    keyset = ""
+    key_params: list[Any] = []
     if after is not None:
-        outer_keys = [k if k == "rank" else k.replace("p.", "q.") for k in keys]
-        outer_where = f"WHERE ({', '.join(outer_keys)}) {op} ({', '.join(['%s'] * len(after))})"
-        outer_params = list(after)
-    outer_order = order_by.replace("p.", "q.")
-    sql = f"""
-        SELECT * FROM (
-            SELECT {_CARD_COLUMNS}, {rank_select}, p.seller_id
+        keyset = f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})"
+        key_params = list(after)
+    cte, cte_params = _matches_cte(mode, filters.query)
+    if not cte and category_ids is not None and _small_category(category_ids):
+        cte = (
+            "WITH m AS MATERIALIZED ("
+            " SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, NULL::float8 AS rank"
+            " FROM catalog_listed_product_category pc JOIN catalog_listed_product p ON p.id = pc.product_id"
+            " WHERE pc.category_id = ANY(%s))"
+        )
+        cte_params = [category_ids]
+    if cte:
+        # Filter, sort and page the matches (the CTE is aliased p, so the shared filter
+        # and sort fragments apply to it), then fetch the cards of that page only.
+        sql = f"""
+            {cte},
+            page AS (
+                SELECT p.* FROM m p
+                 WHERE {" AND ".join(clauses)} {keyset}
+                 ORDER BY {order_by}
+                 LIMIT %s
+            )
+            SELECT {_CARD_COLUMNS}, page.rank, p.seller_id
+              FROM page JOIN catalog_listed_product p ON p.id = page.id
+             ORDER BY {order_by.replace("rank", "page.rank")}
+        """
+        sql_params = [*cte_params, *params, *key_params, limit]
+    else:
+        sql = f"""
+            SELECT {_CARD_COLUMNS}, NULL::float8 AS rank, p.seller_id
               FROM catalog_listed_product p
-             WHERE {" AND ".join(clauses)}
-        ) q
-        {outer_where}
-        ORDER BY {outer_order}
-        LIMIT %s
-    """
+             WHERE {" AND ".join(clauses)} {keyset}
+             ORDER BY {order_by}
+             LIMIT %s
+        """
+        sql_params = [*params, *key_params, limit]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*rank_params, *params, *outer_params, limit])
+        cursor.execute(sql, sql_params)
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# A category listing either walks the ordered listing index and keeps the products of the
+# category (fast when the category holds a good share of the catalog) or collects the
+# category's products and sorts them (fast when it is small). The planner cannot tell
+# which under RLS (no statistics for the numeric comparisons), so the listing counts the
+# category's links up to this cap (an index-only scan) and chooses.
+SMALL_CATEGORY_LINKS = 10_000
+
+
+def _small_category(category_ids: list[int]) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM catalog_listed_product_category"
+            " WHERE category_id = ANY(%s) LIMIT %s) capped",
+            [category_ids, SMALL_CATEGORY_LINKS],
+        )
+        return int(cursor.fetchone()[0]) < SMALL_CATEGORY_LINKS
+
+
+def _matches_anywhere(query: str) -> bool:
+    """Whether the words match any listed product at all (one GIN probe)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM catalog_listed_product p WHERE {_MATCHES})", [query])
+        return bool(cursor.fetchone()[0])
 
 
 def _key_of(row: dict[str, Any], sort: str) -> list[Any]:
@@ -263,8 +320,11 @@ def product_listing(*, filters: ListingFilters, after: str | None = None, limit:
         and mode == "fulltext"
         and after_key is None
         and len(filters.query.strip()) >= FUZZY_MIN_LENGTH
+        and not _matches_anywhere(filters.query)
     ):
-        mode = "fuzzy"  # nothing matched the words: try typo-tolerant matching on names
+        # The words match nothing in the whole catalog (not just nothing under these
+        # filters): likely a typo, so try typo-tolerant matching on names.
+        mode = "fuzzy"
         rows = _fetch(filters, mode, None, limit + 1, category_ids)
     next_cursor = (
         _encode_cursor(filters.sort, mode, _key_of(rows[limit - 1], filters.sort)) if len(rows) > limit else None
@@ -285,14 +345,14 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         sort=filters.sort,
     )
     clauses, params = _where(unfiltered, None)
-    clauses.append(_MATCHES if mode == "fulltext" else _FUZZY_MATCHES)
-    params.append(filters.query)
+    cte, cte_params = _matches_cte(mode, filters.query, ranked=False)
     # Counts include subcategories (choosing a facet filters by the whole subtree); the
     # top two levels of the tree are offered: the first two ids of each linked category's
     # path ('/1/7/42/'), so the roll-up is an equality join, not a LIKE per category pair.
     sql = f"""
+        {cte}
         SELECT a.id, a.name, a.slug, count(DISTINCT p.id) AS products
-          FROM catalog_listed_product p
+          FROM m p
           JOIN catalog_listed_product_category pc ON pc.product_id = p.id
           JOIN catalog_category c ON c.id = pc.category_id
           CROSS JOIN LATERAL unnest((string_to_array(btrim(c.path, '/'), '/')::bigint[])[1:2]) AS top(id)
@@ -303,7 +363,7 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
          LIMIT %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
+        cursor.execute(sql, [*cte_params, *params, limit])
         return [{"id": r[0], "name": r[1], "slug": r[2], "count": r[3]} for r in cursor.fetchall()]
 
 
