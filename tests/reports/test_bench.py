@@ -76,6 +76,7 @@ def test_unknown_pattern_is_refused() -> None:
         call_command("bench", "--patterns", "QP-99", stdout=StringIO())
 
 
+@pytest.mark.slow
 def test_small_scale_smoke(tmp_path: Path) -> None:
     """CI's benchmark smoke run (issue 6): the small data set (1% of full) is generated,
     check_integrity passes on it, and the SQL-level bench completes for every pattern.
