@@ -198,7 +198,26 @@ def _where(filters: ListingFilters, category_ids: list[int] | None) -> tuple[lis
     return clauses, params
 
 
-def _matches_cte(mode: str, query: str, *, ranked: bool = True) -> tuple[str, list[Any]]:
+_PAGE_COLUMNS = "p.id, p.price, p.rating_avg, p.rating_count, p.created_at, p.units_sold"
+
+
+def _cards(page_sql: str, order_by: str) -> str:
+    """Card columns for the rows of ``page_sql`` (which selects _PAGE_COLUMNS and a rank,
+    sorts and limits): the card's sub-selects (stock, image, seller) run for the page's
+    rows only, and the planner knows there are few (left to plan them over the whole
+    listing, it may hash every variant of the catalog once instead)."""
+    outer_order = order_by.replace("rank", "page.rank").replace("p.", "page.")
+    return f"""
+        WITH page AS ({page_sql})
+        SELECT {_CARD_COLUMNS}, page.rank, p.seller_id
+          FROM page JOIN catalog_listed_product p ON p.id = page.id
+         ORDER BY {outer_order}
+    """
+
+
+def _matches_cte(
+    mode: str, query: str, *, ranked: bool = True, within: list[int] | None = None, cap: int | None = None
+) -> tuple[str, list[Any]]:
     """The text matches as a materialized CTE ``m`` with the columns the filters and sort
     orders read. Under row-level security the planner has no statistics for non-LEAKPROOF
     operators (`@@`, `%>`, numeric comparisons) and guesses a price range matches one row,
@@ -213,11 +232,25 @@ def _matches_cte(mode: str, query: str, *, ranked: bool = True) -> tuple[str, li
         return "", []
     if not ranked:  # facet counts: no ranking
         rank = "NULL"
+    params: list[Any] = [query] if ranked else []
+    source = "catalog_listed_product p"
+    if within is not None:
+        # A small category: start from its products and test the words on each.
+        source = (
+            "catalog_listed_product p WHERE p.id IN"
+            " (SELECT pc.product_id FROM catalog_listed_product_category pc WHERE pc.category_id = ANY(%s)) AND"
+        )
+        params.append(within)
+    else:
+        source += " WHERE"
+    params.append(query)
+    limit = ""
+    if cap is not None:
+        limit = " LIMIT %s"
+        params.append(cap)
     return (
-        "WITH m AS MATERIALIZED ("
-        f" SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, ({rank})::float8 AS rank"
-        f" FROM catalog_listed_product p WHERE {match})",
-        [query, query] if ranked else [query],
+        f"WITH m AS MATERIALIZED ( SELECT {_PAGE_COLUMNS}, ({rank})::float8 AS rank FROM {source} {match}{limit})",
+        params,
     )
 
 
@@ -231,11 +264,12 @@ def _fetch(
     if after is not None:
         keyset = f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})"
         key_params = list(after)
-    cte, cte_params = _matches_cte(mode, filters.query)
-    if not cte and category_ids is not None and _small_category(category_ids):
+    small = category_ids is not None and _small_category(category_ids)
+    cte, cte_params = _matches_cte(mode, filters.query, within=category_ids if small else None)
+    if not cte and small:
         cte = (
             "WITH m AS MATERIALIZED ("
-            " SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, NULL::float8 AS rank"
+            f" SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank"
             " FROM catalog_listed_product_category pc JOIN catalog_listed_product p ON p.id = pc.product_id"
             " WHERE pc.category_id = ANY(%s))"
         )
@@ -243,27 +277,23 @@ def _fetch(
     if cte:
         # Filter, sort and page the matches (the CTE is aliased p, so the shared filter
         # and sort fragments apply to it), then fetch the cards of that page only.
-        sql = f"""
-            {cte},
-            page AS (
-                SELECT p.* FROM m p
-                 WHERE {" AND ".join(clauses)} {keyset}
-                 ORDER BY {order_by}
-                 LIMIT %s
-            )
-            SELECT {_CARD_COLUMNS}, page.rank, p.seller_id
-              FROM page JOIN catalog_listed_product p ON p.id = page.id
-             ORDER BY {order_by.replace("rank", "page.rank")}
+        page_sql = f"""
+            SELECT p.* FROM m p
+             WHERE {" AND ".join(clauses)} {keyset}
+             ORDER BY {order_by}
+             LIMIT %s
         """
+        sql = cte + ", " + _cards(page_sql, order_by).strip().removeprefix("WITH ")
         sql_params = [*cte_params, *params, *key_params, limit]
     else:
-        sql = f"""
-            SELECT {_CARD_COLUMNS}, NULL::float8 AS rank, p.seller_id
+        page_sql = f"""
+            SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank
               FROM catalog_listed_product p
              WHERE {" AND ".join(clauses)} {keyset}
              ORDER BY {order_by}
              LIMIT %s
         """
+        sql = _cards(page_sql, order_by)
         sql_params = [*params, *key_params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, sql_params)
@@ -332,8 +362,15 @@ def product_listing(*, filters: ListingFilters, after: str | None = None, limit:
     return ListingPage(products=rows[:limit], next_cursor=next_cursor, mode=mode)
 
 
+# Facet counts look at no more than this many matching products: a common word matches
+# tens of thousands, and exact counts of those would cost more than the page itself. When
+# the sample is full, a count is a lower bound and the page shows it as "N+".
+FACET_SAMPLE = 2_000
+
+
 def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> list[dict[str, Any]]:
-    """Categories of the matching products with counts (filters applied, category ignored)."""
+    """Categories of the matching products with counts (filters applied, category ignored);
+    ``at_least`` marks counts taken from a full sample of FACET_SAMPLE matches."""
     if not filters.query or mode == "all":
         return []
     unfiltered = ListingFilters(
@@ -345,13 +382,13 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         sort=filters.sort,
     )
     clauses, params = _where(unfiltered, None)
-    cte, cte_params = _matches_cte(mode, filters.query, ranked=False)
+    cte, cte_params = _matches_cte(mode, filters.query, ranked=False, cap=FACET_SAMPLE)
     # Counts include subcategories (choosing a facet filters by the whole subtree); the
     # top two levels of the tree are offered: the first two ids of each linked category's
     # path ('/1/7/42/'), so the roll-up is an equality join, not a LIKE per category pair.
     sql = f"""
         {cte}
-        SELECT a.id, a.name, a.slug, count(DISTINCT p.id) AS products
+        SELECT a.id, a.name, a.slug, count(DISTINCT p.id) AS products, (SELECT count(*) FROM m) AS sampled
           FROM m p
           JOIN catalog_listed_product_category pc ON pc.product_id = p.id
           JOIN catalog_category c ON c.id = pc.category_id
@@ -364,36 +401,56 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*cte_params, *params, limit])
-        return [{"id": r[0], "name": r[1], "slug": r[2], "count": r[3]} for r in cursor.fetchall()]
+        return [
+            {"id": r[0], "name": r[1], "slug": r[2], "count": r[3], "at_least": r[4] >= FACET_SAMPLE}
+            for r in cursor.fetchall()
+        ]
 
 
 def best_sellers(*, limit: int = 8) -> list[dict[str, Any]]:
-    sql = f"""
-        SELECT {_CARD_COLUMNS} FROM catalog_listed_product p
+    order = "p.units_sold DESC, p.rating_count DESC, p.id"
+    page_sql = f"""
+        SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank FROM catalog_listed_product p
          WHERE p.price IS NOT NULL
-         ORDER BY p.units_sold DESC, p.rating_count DESC, p.id
+         ORDER BY {order}
          LIMIT %s
     """
-    return _rows(sql, [limit])
+    return _rows(_cards(page_sql, order), [limit])
 
 
 def top_rated(*, limit: int = 8, min_reviews: int = 3, category: Category | None = None) -> list[dict[str, Any]]:
-    """Best average rating among products with enough published reviews (QP-07)."""
-    params: list[Any] = [min_reviews]
-    category_clause = ""
+    """Best average rating among products with enough published reviews (QP-07). A big
+    category walks the top-rated index and keeps its own products; a small one (see
+    SMALL_CATEGORY_LINKS) ranks its own products, collected from its links."""
+    order = "p.rating_avg DESC, p.rating_count DESC, p.id"
     if category is not None:
-        category_clause = (
-            "AND EXISTS (SELECT 1 FROM catalog_listed_product_category pc"
-            " WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
-        )
-        params.append(_subtree_ids(category))
-    sql = f"""
-        SELECT {_CARD_COLUMNS} FROM catalog_listed_product p
-         WHERE p.price IS NOT NULL AND p.rating_count >= %s {category_clause}
-         ORDER BY p.rating_avg DESC, p.rating_count DESC, p.id
+        ids = _subtree_ids(category)
+        if _small_category(ids):
+            sql = f"""
+                WITH m AS MATERIALIZED (
+                    SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank
+                      FROM catalog_listed_product_category pc
+                      JOIN catalog_listed_product p ON p.id = pc.product_id
+                     WHERE pc.category_id = ANY(%s) AND p.price IS NOT NULL AND p.rating_count >= %s
+                ), {_cards(f"SELECT p.* FROM m p ORDER BY {order} LIMIT %s", order).strip().removeprefix("WITH ")}
+            """
+            return _rows(sql, [ids, min_reviews, limit])
+        page_sql = f"""
+            SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank FROM catalog_listed_product p
+             WHERE p.price IS NOT NULL AND p.rating_count >= %s
+               AND EXISTS (SELECT 1 FROM catalog_listed_product_category pc
+                            WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))
+             ORDER BY {order}
+             LIMIT %s
+        """
+        return _rows(_cards(page_sql, order), [min_reviews, ids, limit])
+    page_sql = f"""
+        SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank FROM catalog_listed_product p
+         WHERE p.price IS NOT NULL AND p.rating_count >= %s
+         ORDER BY {order}
          LIMIT %s
     """
-    return _rows(sql, [*params, limit])
+    return _rows(_cards(page_sql, order), [min_reviews, limit])
 
 
 def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:

@@ -59,6 +59,27 @@ def test_search_facets_count_categories_of_the_matches(audio):  # type: ignore[n
     filters = selectors.ListingFilters(query="headphones", sort="relevance")
     facets = selectors.search_facets(filters=filters, mode="fulltext")
     assert [(f["name"], f["count"]) for f in facets] == [("Audio", 3), ("Electronics", 3), ("Books", 1)]
+    assert not any(f["at_least"] for f in facets)
+
+
+def test_facet_counts_from_a_full_sample_are_shown_as_lower_bounds(client, audio, monkeypatch):  # type: ignore[no-untyped-def]
+    for n in range(4):
+        ProductFactory(name=f"Headphones {n}", categories=[audio])
+    monkeypatch.setattr(selectors, "FACET_SAMPLE", 2)
+    filters = selectors.ListingFilters(query="headphones", sort="relevance")
+    facets = selectors.search_facets(filters=filters, mode="fulltext")
+    assert next((f["name"], f["count"], f["at_least"]) for f in facets) == ("Audio", 2, True)
+    page = client.get("/search/", {"q": "headphones"}).content.decode()
+    assert "2+" in page and "or more" in page
+
+
+def test_a_small_category_search_finds_its_matches(client, audio):  # type: ignore[no-untyped-def]
+    ProductFactory(name="Aurora Headphones", slug="aurora", categories=[audio])
+    ProductFactory(name="Pillow", slug="pillow", categories=[audio])
+    ProductFactory(name="Other Headphones", slug="other")
+    filters = selectors.ListingFilters(query="headphones", category=audio, sort="relevance")
+    page = selectors.product_listing(filters=filters)
+    assert [p["slug"] for p in page.products] == ["aurora"] and page.mode == "fulltext"
 
 
 @pytest.mark.parametrize(
