@@ -419,38 +419,25 @@ def best_sellers(*, limit: int = 8) -> list[dict[str, Any]]:
 
 
 def top_rated(*, limit: int = 8, min_reviews: int = 3, category: Category | None = None) -> list[dict[str, Any]]:
-    """Best average rating among products with enough published reviews (QP-07). A big
-    category walks the top-rated index and keeps its own products; a small one (see
-    SMALL_CATEGORY_LINKS) ranks its own products, collected from its links."""
+    """Best average rating among products with enough published reviews (QP-07): walks the
+    top-rated partial index and keeps the category's products (collecting a category's
+    products first and ranking them was measured slower at full scale, p95 186 vs 17 ms)."""
     order = "p.rating_avg DESC, p.rating_count DESC, p.id"
+    params: list[Any] = [min_reviews]
+    category_clause = ""
     if category is not None:
-        ids = _subtree_ids(category)
-        if _small_category(ids):
-            sql = f"""
-                WITH m AS MATERIALIZED (
-                    SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank
-                      FROM catalog_listed_product_category pc
-                      JOIN catalog_listed_product p ON p.id = pc.product_id
-                     WHERE pc.category_id = ANY(%s) AND p.price IS NOT NULL AND p.rating_count >= %s
-                ), {_cards(f"SELECT p.* FROM m p ORDER BY {order} LIMIT %s", order).strip().removeprefix("WITH ")}
-            """
-            return _rows(sql, [ids, min_reviews, limit])
-        page_sql = f"""
-            SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank FROM catalog_listed_product p
-             WHERE p.price IS NOT NULL AND p.rating_count >= %s
-               AND EXISTS (SELECT 1 FROM catalog_listed_product_category pc
-                            WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))
-             ORDER BY {order}
-             LIMIT %s
-        """
-        return _rows(_cards(page_sql, order), [min_reviews, ids, limit])
+        category_clause = (
+            "AND EXISTS (SELECT 1 FROM catalog_listed_product_category pc"
+            " WHERE pc.product_id = p.id AND pc.category_id = ANY(%s))"
+        )
+        params.append(_subtree_ids(category))
     page_sql = f"""
         SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank FROM catalog_listed_product p
-         WHERE p.price IS NOT NULL AND p.rating_count >= %s
+         WHERE p.price IS NOT NULL AND p.rating_count >= %s {category_clause}
          ORDER BY {order}
          LIMIT %s
     """
-    return _rows(_cards(page_sql, order), [min_reviews, limit])
+    return _rows(_cards(page_sql, order), [*params, limit])
 
 
 def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
