@@ -139,12 +139,11 @@ def render(run: BenchRun, env: dict[str, str]) -> str:
             "- QP-01 times `product_listing` and then `search_facets`, as the search page does; draws mix"
             " common words, rare words (1-2 product names), two-word queries and typos (fuzzy fallback), big"
             " and small category subtrees, price ranges from the price quantiles, every sort order.",
-            "- QP-03 times `cart_for` + `cart_view`; QP-04 times `order_place` (stock locks, order and items) in a"
-            " savepoint rolled back after timing, so it excludes the commit's WAL flush; QP-09 times"
-            " `checkout_quote` with valid, expired and unknown codes.",
-            "- QP-06 and QP-08 are the bench's own SQL (reports/bench/queries.py) until the seller portal and the"
-            " sales report page exist; they run as commerce_manager (commerce_seller has no SELECT on"
-            " orders_order yet).",
+            "- QP-03 times `cart_page` (the cart page's one query); QP-04 times `order_place` (stock locks, order"
+            " and items) in a savepoint rolled back after timing, so it excludes the commit's WAL flush; QP-09"
+            " times `checkout_quote` with valid, expired and unknown codes.",
+            "- QP-06 times the seller portal's `monthly_sales` in the seller's own scope (`commerce_seller`,"
+            " `app.seller_id`); QP-08 times the staff report's `sales_by_category` as `commerce_manager`.",
             "- EXPLAIN (ANALYZE, BUFFERS) of every statement of each pattern's slowest draw, re-run in the same"
             " role: " + (", ".join(explains) if explains else "not saved") + ".",
             "",
