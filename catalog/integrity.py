@@ -112,6 +112,22 @@ CATALOG_CHECKS: tuple[Check, ...] = (
         """,
     ),
     Check(
+        "category listing",
+        "catalog_category_listing differs from the listed products and their categories' subtrees",
+        "rows",
+        """
+        (SELECT category_id, id, price, created_at, rating_avg, rating_count, units_sold
+           FROM catalog_category_listing
+         EXCEPT
+         SELECT r.* FROM catalog_product p, LATERAL catalog_listing_rows(p.id) r)
+        UNION ALL
+        (SELECT r.* FROM catalog_product p, LATERAL catalog_listing_rows(p.id) r
+         EXCEPT
+         SELECT category_id, id, price, created_at, rating_avg, rating_count, units_sold
+           FROM catalog_category_listing)
+        """,
+    ),
+    Check(
         "products have variants",
         "products have no variant",
         "products",

@@ -260,3 +260,25 @@ class WishlistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.product_id}"
+
+
+class CategoryListing(models.Model):
+    """One row per listed product and per category whose subtree holds it, with the
+    product's sort keys: each category page is one ordered index range scan. Maintained
+    entirely by the database (catalog/migrations/0013); never written from Python. The
+    model exists so Django knows the table (test database flushes, admin-free)."""
+
+    pk = models.CompositePrimaryKey("category_id", "product_id")
+    category_id = models.BigIntegerField()
+    product_id = models.BigIntegerField(db_column="id")
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField()
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True)
+    rating_count = models.IntegerField()
+    units_sold = models.IntegerField()
+
+    class Meta:
+        db_table = "catalog_category_listing"
+
+    def __str__(self) -> str:
+        return f"product {self.product_id} in category {self.category_id}"

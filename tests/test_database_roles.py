@@ -14,6 +14,7 @@ WEB_LOGIN = settings.SHOPWAVE_WEB_DB_USER
 REQUEST_ROLES = ["commerce_customer", "commerce_manager", "commerce_readonly", "commerce_seller"]
 # Tables request roles may only read because they hold no one's private data.
 PUBLIC_METADATA = {
+    "catalog_category_listing",  # listed products' public sort keys per category (catalog 0013)
     "django_content_type",
     "auth_permission",
     "auth_group",
