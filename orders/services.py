@@ -178,6 +178,10 @@ def cart_set_quantity(*, cart: Cart, item_id: object, quantity: object) -> None:
         item = (
             CartItem.objects.select_for_update(of=("self",))
             .select_related("variant__product")
+            # Shoppers may read the product's public columns only (not its cost).
+            .only(
+                "id", "cart_id", "quantity", "updated_at", "variant__name", "variant__stock", "variant__product__name"
+            )
             .filter(cart=cart, pk=pk)
             .first()
         )
