@@ -149,8 +149,6 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[str, list[Any]]:
     return data["m"], key
 
 
-# The text match runs in catalog_search_matches() (catalog 0009) so that it uses the GIN
-# indexes; row-level security would otherwise keep it from using them.
 # Listings read the public catalog views (catalog/migrations/0011): listed products and
 # their category links only, with the text operators usable as index conditions.
 _MATCHES = "p.search_vector @@ websearch_to_tsquery('english', %s)"

@@ -85,14 +85,6 @@ def cart_page(*, user: User | None, session: SessionBase) -> CartView:
     return _cart_view("c.token = %s AND c.user_id IS NULL", [token_uuid])
 
 
-def cart_view(*, cart: Cart | None) -> CartView:
-    """The lines of a cart already in hand, in one query."""
-    if cart is None:
-        return CartView(None, [], Decimal("0.00"), 0)
-    view = _cart_view("c.id = %s", [cart.pk])
-    return CartView(cart, view.items, view.subtotal, view.count)
-
-
 def checkout_options(*, user: User) -> dict[str, object]:
     return {
         "addresses": list(Address.objects.filter(user=user).order_by("-is_default", "id")),

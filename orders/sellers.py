@@ -14,8 +14,6 @@ from django.db.models import Prefetch, QuerySet
 from catalog.models import Product, Variant
 from orders.models import OrderItem, SellerPayout
 
-COUNTED = ("paid", "processing", "shipped", "delivered")
-
 
 class SellerError(Exception):
     def __init__(self, code: str, message: str) -> None:

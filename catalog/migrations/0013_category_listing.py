@@ -8,8 +8,8 @@ operators under row-level security (BENCHMARKS.md). It is public reference data 
 products' public sort keys only), so it has no RLS, like the category tree, and the
 storefront roles may only read it.
 
-Invariant (checked by manage.py check_integrity): the table equals
-catalog_listing_rows() of every product. Kept by triggers calling
+Invariant (checked by manage.py check_integrity): the table equals the view
+catalog_listing_source. Kept by triggers calling
 catalog_listing_refresh(product): on products (listing state, price, creation time,
 rating, units sold), on product-category links, and on category path changes (a move
 re-paths the subtree row by row, and each re-pathed category refreshes its products).
@@ -37,21 +37,17 @@ CREATE INDEX catalog_listing_rating
 CREATE INDEX catalog_listing_top_rated
     ON catalog_category_listing (category_id, rating_avg DESC, rating_count DESC, id) WHERE rating_count >= 3;
 
--- The rows one product should have (none unless listed with a price).
-CREATE FUNCTION catalog_listing_rows(p_product bigint)
-RETURNS TABLE (category_id bigint, id bigint, price numeric, created_at timestamptz, rating_avg numeric,
-               rating_count integer, units_sold integer)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-    SELECT DISTINCT a.id, p.id, p.price, p.created_at, p.rating_avg, p.rating_count, p.units_sold
-      FROM public.catalog_product p
-      JOIN public.catalog_product_category pc ON pc.product_id = p.id
-      JOIN public.catalog_category c ON c.id = pc.category_id
-      CROSS JOIN LATERAL unnest(string_to_array(btrim(c.path, '/'), '/')::bigint[]) AS a(id)
-      JOIN public.catalog_category ancestor ON ancestor.id = a.id
-     WHERE p.id = p_product AND p.is_listed AND p.price IS NOT NULL
-$$;
+-- The rows every product should have (none unless listed with a price): one definition
+-- for the per-product refresh, the set-based rebuild and the integrity check. A filter on
+-- `id` is pushed down into it (a DISTINCT column), so a refresh reads one product's links.
+CREATE VIEW catalog_listing_source AS
+SELECT DISTINCT a.id AS category_id, p.id, p.price, p.created_at, p.rating_avg, p.rating_count, p.units_sold
+  FROM catalog_product p
+  JOIN catalog_product_category pc ON pc.product_id = p.id
+  JOIN catalog_category c ON c.id = pc.category_id
+  CROSS JOIN LATERAL unnest(string_to_array(btrim(c.path, '/'), '/')::bigint[]) AS a(id)
+  JOIN catalog_category ancestor ON ancestor.id = a.id
+ WHERE p.is_listed AND p.price IS NOT NULL;
 
 CREATE FUNCTION catalog_listing_refresh(p_product bigint) RETURNS void
 LANGUAGE sql SECURITY DEFINER
@@ -59,7 +55,7 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
     DELETE FROM public.catalog_category_listing WHERE id = p_product;
     INSERT INTO public.catalog_category_listing
-    SELECT * FROM public.catalog_listing_rows(p_product);
+    SELECT * FROM public.catalog_listing_source WHERE id = p_product;
 $$;
 
 -- Set-based: the whole table from the products (bulk loads, repairs).
@@ -71,14 +67,7 @@ DECLARE
     n bigint;
 BEGIN
     DELETE FROM public.catalog_category_listing;
-    INSERT INTO public.catalog_category_listing
-    SELECT DISTINCT a.id, p.id, p.price, p.created_at, p.rating_avg, p.rating_count, p.units_sold
-      FROM public.catalog_product p
-      JOIN public.catalog_product_category pc ON pc.product_id = p.id
-      JOIN public.catalog_category c ON c.id = pc.category_id
-      CROSS JOIN LATERAL unnest(string_to_array(btrim(c.path, '/'), '/')::bigint[]) AS a(id)
-      JOIN public.catalog_category ancestor ON ancestor.id = a.id
-     WHERE p.is_listed AND p.price IS NOT NULL;
+    INSERT INTO public.catalog_category_listing SELECT * FROM public.catalog_listing_source;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
@@ -152,6 +141,7 @@ REVOKE ALL ON FUNCTION catalog_listing_refresh(bigint), catalog_listing_rebuild(
     catalog_listing_product_changed(), catalog_listing_link_changed(), catalog_listing_category_moved()
     FROM PUBLIC;
 GRANT SELECT, INSERT, DELETE ON catalog_category_listing TO commerce_definer;
+GRANT SELECT ON catalog_listing_source TO commerce_definer;
 GRANT SELECT ON catalog_category_listing TO commerce_customer, commerce_manager, commerce_readonly, commerce_seller;
 """
 
@@ -165,7 +155,7 @@ DROP FUNCTION catalog_listing_link_changed();
 DROP FUNCTION catalog_listing_product_changed();
 DROP FUNCTION catalog_listing_rebuild();
 DROP FUNCTION catalog_listing_refresh(bigint);
-DROP FUNCTION catalog_listing_rows(bigint);
+DROP VIEW catalog_listing_source;
 DROP TABLE catalog_category_listing;
 """
 
