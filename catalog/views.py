@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,17 +19,27 @@ from catalog.models import Category, Product
 from shopwave.http import safe_next
 from shopwave.keyset import BadCursorError
 
+# The home page's sections are the same for every shopper and change slowly (best
+# sellers move when orders are paid, the menu when staff edit categories): they are
+# cached per server process for this long, so the page can lag the catalog by that much.
+HOME_SECTIONS_SECONDS = 60
+HOME_SECTIONS_KEY = "catalog:home-sections:v1"
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "catalog/home.html",
-        {
+
+def _home_sections() -> dict[str, Any]:
+    sections: dict[str, Any] | None = cache.get(HOME_SECTIONS_KEY)
+    if sections is None:
+        sections = {
             "tree": selectors.category_tree(max_depth=1),
             "best_sellers": selectors.best_sellers(limit=8),
             "top_rated": selectors.top_rated(limit=8),
-        },
-    )
+        }
+        cache.set(HOME_SECTIONS_KEY, sections, HOME_SECTIONS_SECONDS)
+    return sections
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/home.html", _home_sections())
 
 
 def _filters(form: ListingFilterForm, *, category: Category | None, default_sort: str) -> selectors.ListingFilters:

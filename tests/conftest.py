@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from shopwave import dbcontext
@@ -32,6 +33,15 @@ def _plain_static_storage(settings):  # type: ignore[no-untyped-def]
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    # Cached page parts (the home page's sections) must not leak from one test into
+    # the next; a test that wants a fresh page within itself clears it too.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @contextmanager

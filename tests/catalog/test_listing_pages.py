@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -198,6 +199,7 @@ def test_walking_every_page_returns_each_product_once_in_order(client, audio, so
 
 
 def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+    cache.clear()  # count the queries of an uncached home page
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
@@ -229,3 +231,39 @@ def test_product_page_query_count_does_not_grow_with_variants_images_reviews(cli
         ReviewFactory(product=big, rating=4)
     ReviewFactory(product=small, rating=4)
     assert _queries(client, "/p/small/") == _queries(client, "/p/big/")
+
+
+def test_a_memoized_product_card_is_never_stale(client, audio):  # type: ignore[no-untyped-def]
+    """Cards are memoized by the values they show: a price, stock or name change renders a
+    new card on the very next request."""
+    product = ProductFactory(
+        name="Aurora Speaker", slug="aurora", categories=[audio], variants=[{"price": Decimal(25)}]
+    )
+    html = client.get("/c/audio/").content.decode()
+    assert "$25.00" in html and "Out of stock" not in html
+    variant = product.variants.get()
+    variant.price = Decimal("19.50")
+    variant.stock = 0
+    variant.save()
+    type(product).objects.filter(pk=product.pk).update(name="Aurora Speaker II")
+    html = client.get("/c/audio/").content.decode()
+    assert "$19.50" in html and "$25.00" not in html
+    assert "Out of stock" in html and "Aurora Speaker II" in html
+    # The same card in another listing reuses the rendered HTML, byte for byte.
+    search_html = client.get("/search/", {"q": "aurora"}).content.decode()
+    card = re.search(r'<article class="product-card.*?</article>', html, re.S)
+    assert card is not None and card.group(0) in search_html
+
+
+def test_home_sections_are_cached_for_a_minute(client, audio):  # type: ignore[no-untyped-def]
+    from catalog import views
+
+    ProductFactory(name="First Speaker", slug="first", categories=[audio])
+    assert "First Speaker" in client.get("/").content.decode()
+    ProductFactory(name="Second Speaker", slug="second", categories=[audio])
+    with CaptureQueriesContext(connection) as cached:
+        html = client.get("/").content.decode()
+    assert "Second Speaker" not in html, "served from the cache: up to HOME_SECTIONS_SECONDS old"
+    assert not any("catalog_listed_product" in q["sql"] for q in cached.captured_queries)
+    cache.delete(views.HOME_SECTIONS_KEY)  # what expiry does after HOME_SECTIONS_SECONDS
+    assert "Second Speaker" in client.get("/").content.decode()
