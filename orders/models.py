@@ -7,6 +7,8 @@ stock restoration, row-level security and the audit trail.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -50,6 +52,11 @@ class CartItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.variant_id}"
+
+    @property
+    def line_total(self) -> Decimal:
+        """The line at the variant's current price (the order fixes prices when placed)."""
+        return self.variant.price * self.quantity
 
 
 class ShippingMethod(models.Model):

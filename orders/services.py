@@ -278,6 +278,32 @@ def order_place(
     return Order.objects.get(pk=order_id)
 
 
+def cart_restore_from_failed_order(*, order: Order, user: User) -> int:
+    """Put the lines of the shopper's order whose payment failed back into their cart, so
+    they can pay with another card without shopping again (the failed order gave its stock
+    back). Options no longer for sale are left out; quantities add to what the cart holds,
+    up to the per-line maximum. Returns the number of cart lines written."""
+    order.refresh_from_db(fields=["status"])
+    if order.status != Order.Status.PAYMENT_FAILED:
+        raise OrderError("not_failed", "Only an order whose payment failed can go back to the cart.")
+    cart, _ = Cart.objects.get_or_create(user=user, defaults={"token": uuid.uuid4()})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO orders_cart_item AS ci (cart_id, variant_id, quantity, created_at, updated_at)
+            SELECT %(cart)s, oi.variant_id, LEAST(sum(oi.quantity), %(max)s), now(), now()
+              FROM orders_order_item oi
+              JOIN catalog_variant v ON v.id = oi.variant_id AND v.is_active
+             WHERE oi.order_id = %(order)s
+             GROUP BY oi.variant_id
+            ON CONFLICT (cart_id, variant_id)
+            DO UPDATE SET quantity = LEAST(ci.quantity + EXCLUDED.quantity, %(max)s), updated_at = now()
+            """,
+            {"cart": cart.pk, "order": order.pk, "max": MAX_LINE_QUANTITY},
+        )
+        return cursor.rowcount
+
+
 def _record(order: Order, kind: str, result: processor.ProcessorResult, amount: Decimal) -> str:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(

@@ -107,12 +107,13 @@ def checkout(request: AuthedRequest) -> HttpResponse:
         else:
             status = services.order_pay(order=order)
             if status == Order.Status.PAYMENT_FAILED:
+                services.cart_restore_from_failed_order(order=order, user=request.user)
                 messages.error(
                     request,
-                    "Your payment was declined, so the order was not placed and nothing was "
-                    "charged. Please choose another card.",
+                    f"Your payment was declined, so order {order.number} was not placed and nothing "
+                    "was charged. Your items are back in your cart: please choose another card.",
                 )
-                return redirect("orders:detail", number=order.number)
+                return redirect("orders:checkout")
             messages.success(request, f"Thank you! Order {order.number} is confirmed.")
             return redirect("orders:detail", number=order.number)
     elif request.method == "POST":

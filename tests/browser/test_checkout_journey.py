@@ -1,5 +1,5 @@
 """Anonymous cart -> log in (cart merged) -> checkout with a promotion -> order timeline;
-then a declined card shows a clear message."""
+then a declined card shows a clear message and leaves the items in the cart."""
 
 from __future__ import annotations
 
@@ -54,3 +54,7 @@ def test_cart_login_checkout_with_promotion_then_a_declined_card(live_server, pa
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_text("Your payment was declined").first).to_be_visible()
     assert Order.objects.filter(user=shopper.user, status="payment_failed").count() == 1
+    # The shopper is back at checkout with the same items, ready for another card.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Checkout")
+    page.goto(f"{live_server.url}/cart/")
+    expect(page.locator("tr.cart-line")).to_have_count(1)

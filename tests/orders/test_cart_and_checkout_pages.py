@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import PaymentMethod
 from orders.models import Cart, CartItem, Order
 from tests.factories import TEST_PASSWORD
 from tests.orders.conftest import DECLINE, make_shopper, stock
@@ -20,9 +21,12 @@ def test_anonymous_cart_add_update_remove(client, shop):  # type: ignore[no-unty
     assert client.post("/cart/add/", {"variant": variant.pk, "quantity": "2"}).status_code == 302
     item = CartItem.objects.get()
     assert item.quantity == 2 and item.cart.user is None
-    assert "Aurora Headphones" in client.get("/cart/").content.decode()
+    html = client.get("/cart/").content.decode()
+    assert "Aurora Headphones" in html
+    assert re.search(r'class="numeric cart-line-total"[^>]*>\s*<span class="price">\$39\.98<', html), "2 x $19.99"
     client.post(f"/cart/items/{item.pk}/", {"quantity": "5"})
     assert CartItem.objects.get().quantity == 5
+    assert "$99.95" in client.get("/cart/").content.decode()
     client.post(f"/cart/items/{item.pk}/", {"remove": "1"})
     assert not CartItem.objects.exists()
 
@@ -112,13 +116,51 @@ def test_someone_elses_address_or_card_in_the_form_is_refused(client, shop):  # 
     assert Order.objects.count() == 0 and stock(shop["aur"]) == 10
 
 
-def test_a_declined_card_shows_a_clear_message(client, shop):  # type: ignore[no-untyped-def]
+def test_a_declined_card_keeps_the_cart_for_another_card(client, shop):  # type: ignore[no-untyped-def]
     shopper = make_shopper(card_number=DECLINE)
-    shopper.fill_cart((shop["aur"], 2))
+    shopper.fill_cart((shop["aur"], 2), (shop["peb"], 1))
     client.force_login(shopper.user)
     response = client.post("/checkout/", _checkout_form(client), follow=True)
-    assert "declined" in response.content.decode()
-    assert Order.objects.get().status == "payment_failed" and stock(shop["aur"]) == 10
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/checkout/"
+    assert "declined" in html and "back in your cart" in html
+    failed = Order.objects.get()
+    assert failed.status == "payment_failed" and stock(shop["aur"]) == 10
+    lines = {(i.variant_id, i.quantity) for i in CartItem.objects.filter(cart__user=shopper.user)}
+    assert lines == {(shop["aur"].pk, 2), (shop["peb"].pk, 1)}
+
+    # Another card: the same items become a paid order.
+    good = make_shopper().card
+    PaymentMethod.objects.filter(pk=good.pk).update(user=shopper.user, is_default=False)
+    form = {**_checkout_form(client), "payment_method": str(good.pk)}
+    client.post("/checkout/", form)
+    paid = Order.objects.exclude(pk=failed.pk).get()
+    assert paid.status == "paid" and paid.items.count() == 2
+    assert stock(shop["aur"]) == 8 and not CartItem.objects.filter(cart__user=shopper.user).exists()
+
+
+def test_restoring_a_failed_order_adds_up_skips_what_is_gone_and_refuses_other_orders(shop):  # type: ignore[no-untyped-def]
+    from orders import services
+    from tests.orders.conftest import acting_as_shopper
+
+    shopper = make_shopper(card_number=DECLINE)
+    shopper.fill_cart((shop["aur"], 8), (shop["peb"], 1))
+    order = shopper.place()
+    with acting_as_shopper(shopper.user):
+        assert services.order_pay(order=order) == "payment_failed"
+    order.refresh_from_db()
+    shopper.fill_cart((shop["aur"], 15))  # shopped again meanwhile
+    type(shop["peb"]).objects.filter(pk=shop["peb"].pk).update(is_active=False)  # no longer for sale
+    with acting_as_shopper(shopper.user):
+        assert services.cart_restore_from_failed_order(order=order, user=shopper.user) == 1
+    lines = {(i.variant_id, i.quantity) for i in CartItem.objects.filter(cart__user=shopper.user)}
+    assert lines == {(shop["aur"].pk, 20)}  # 15 + 8, capped at the per-line maximum
+
+    paid = make_shopper()
+    paid.fill_cart((shop["aur"], 1))
+    placed = paid.place()
+    with acting_as_shopper(paid.user), pytest.raises(services.OrderError):
+        services.cart_restore_from_failed_order(order=placed, user=paid.user)
 
 
 def test_order_history_pages_with_keyset_cursor(client, shop):  # type: ignore[no-untyped-def]
