@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Round
+from django.db.models.functions import Now, Round
 
 from accounts.models import Seller, User
 
@@ -102,6 +103,9 @@ class Product(models.Model):
     stars_5 = models.PositiveIntegerField(editable=False, default=0)
     units_sold = models.PositiveIntegerField(editable=False, default=0, help_text="Kept by the orders app.")
     search_vector = SearchVectorField(editable=False, null=True)
+    # Stamped by a trigger whenever search_vector changes or the product becomes listed:
+    # searches rank such products live instead of trusting a precomputed list (SearchTerm).
+    search_changed_at = models.DateTimeField(editable=False, db_default=Now())
 
     class Meta:
         db_table = "catalog_product"
@@ -126,6 +130,7 @@ class Product(models.Model):
         ]
         indexes = [
             GinIndex(fields=["search_vector"], name="catalog_product_search_idx"),
+            models.Index(fields=["search_changed_at"], name="catalog_product_searched_idx"),
             GinIndex(name="catalog_product_name_trgm_idx", fields=["name"], opclasses=["gin_trgm_ops"]),
             models.Index(fields=["seller", "status"], name="catalog_product_seller_idx"),
             models.Index(fields=["price", "id"], name="catalog_product_price_idx", condition=Q(is_listed=True)),
@@ -282,3 +287,22 @@ class CategoryListing(models.Model):
 
     def __str__(self) -> str:
         return f"product {self.product_id} in category {self.category_id}"
+
+
+class SearchTerm(models.Model):
+    """A frequent search word (its tsquery; the column's type is tsquery) with how many
+    listed products it matches and its best `top_ids` in search order with their ranks.
+    Computed by catalog_search_terms_refresh() (catalog/migrations/0016), read by the
+    search (catalog/selectors.py); never written from Python."""
+
+    query = models.TextField(primary_key=True)
+    matches = models.IntegerField()
+    top_ids = ArrayField(models.BigIntegerField())
+    top_ranks = ArrayField(models.FloatField())
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "catalog_search_term"
+
+    def __str__(self) -> str:
+        return f"{self.query} ({self.matches} matches)"

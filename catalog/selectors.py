@@ -247,6 +247,84 @@ def _matches_cte(
     )
 
 
+# A frequent word's precomputed best matches (catalog_search_term, catalog/migrations/0016)
+# are trusted only for products whose search text has not changed since the list was
+# computed, minus this margin for transactions that were still open then; the products
+# changed since are ranked live.
+SEARCH_TERM_GRACE = "10 minutes"
+
+# The candidates of a frequent word, as CTEs `term` and `m` (id, rank, fresh): the list's
+# entries and the products changed since, limited to what is certain to rank as shown —
+# everything when the list holds every match, else what ranks at or above its last entry.
+_TERM_CANDIDATES = """
+    term AS (
+        SELECT t.computed_at - %s::interval AS since, t.top_ids, t.top_ranks,
+               cardinality(t.top_ids) < t.matches AS truncated,
+               t.top_ranks[cardinality(t.top_ranks)]::float8 AS last_rank,
+               t.top_ids[cardinality(t.top_ids)] AS last_id
+          FROM catalog_search_term t
+         WHERE t.query = websearch_to_tsquery('english', %s)
+    ),
+    m AS MATERIALIZED (
+        SELECT c.id, c.rank, c.fresh
+          FROM term, (
+                SELECT e.id, e.rank::float8 AS rank, false AS fresh
+                  FROM term, unnest(term.top_ids, term.top_ranks) AS e(id, rank)
+                UNION ALL
+                SELECT p.id, ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))::float8, true
+                  FROM term, catalog_listed_product p
+                 WHERE p.search_changed_at > term.since
+                   AND p.search_vector @@ websearch_to_tsquery('english', %s)
+               ) c
+         WHERE NOT term.truncated OR (c.rank, c.id) >= (term.last_rank, term.last_id)
+    )
+"""
+
+
+def _term_list(query: str) -> bool | None:
+    """For a frequent word: whether its list is truncated (holds only its best matches);
+    None when the query has no list (rare words, several words, stop words)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT cardinality(top_ids) < matches FROM catalog_search_term"
+            " WHERE query = websearch_to_tsquery('english', %s)",
+            [query],
+        )
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])
+
+
+def _fetch_from_term_list(
+    filters: ListingFilters, after: list[Any] | None, limit: int, category_id: int | None, truncated: bool
+) -> list[dict[str, Any]] | None:
+    """A relevance-sorted page of a frequent word from its candidates (a few thousand
+    products, not every match); None when they cannot fill the page and more matches
+    exist below the list, so the caller runs the full query from the same cursor."""
+    keys, op, order_by = _ORDERING["relevance"]
+    clauses, params = _where(filters, category_id)
+    keyset = ""
+    key_params: list[Any] = []
+    if after is not None:
+        keyset = f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})"
+        key_params = list(after)
+    page_sql = f"""
+        SELECT {_PAGE_COLUMNS}, m.rank
+          FROM term, m JOIN catalog_listed_product p ON p.id = m.id
+         WHERE (m.fresh OR p.search_changed_at <= term.since) AND {" AND ".join(clauses)} {keyset}
+         ORDER BY {order_by}
+         LIMIT %s
+    """
+    sql = "WITH " + _TERM_CANDIDATES + ", " + _cards(page_sql, order_by).strip().removeprefix("WITH ")
+    query = filters.query
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SEARCH_TERM_GRACE, query, query, query, *params, *key_params, limit])
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    if len(rows) < limit and truncated:
+        return None
+    return rows
+
+
 def _fetch(
     filters: ListingFilters, mode: str, after: list[Any] | None, limit: int, category_id: int | None
 ) -> list[dict[str, Any]]:
@@ -271,6 +349,12 @@ def _fetch(
             cursor.execute(_cards(page_sql, order_by), [category_id, *params, *key_params, limit])
             columns = [c.name for c in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    if mode == "fulltext" and filters.sort == "relevance":
+        truncated = _term_list(filters.query)
+        if truncated is not None:
+            rows = _fetch_from_term_list(filters, after, limit, category_id, truncated)
+            if rows is not None:
+                return rows
     clauses, params = _where(filters, category_id)
     small = category_id is not None and _small_category(category_id)
     cte, cte_params = _matches_cte(mode, filters.query, within=category_id if small else None)

@@ -1,0 +1,154 @@
+"""Frequent words' precomputed best matches (catalog_search_term, catalog/migrations/0016)
+must never change what a search returns: every page, sort and filter equals the full
+query's, also after products change, leave or join the listing between refreshes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog import selectors
+from catalog.models import Product, Variant
+from tests.conftest import acting_as, sql
+from tests.factories import CategoryFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+WORD = "lantern"
+
+
+@pytest.fixture
+def catalog():  # type: ignore[no-untyped-def]
+    outdoors = CategoryFactory(name="Outdoors", slug="outdoors")
+    camping = CategoryFactory(name="Camping", slug="camping", parent=outdoors)
+    home = CategoryFactory(name="Home", slug="home")
+    products = []
+    for n in range(30):
+        # Ranks differ by where the word is (name > description) and how often.
+        name = f"{WORD.title()} {n}" if n % 3 == 0 else f"Camp light {n}"
+        description = " ".join([WORD] * (n % 4)) + " for the trail" if n % 3 else "A light for the trail."
+        products.append(
+            ProductFactory(
+                name=name,
+                slug=f"light-{n}",
+                description=description,
+                categories=[camping if n % 2 else home],
+                variants=[{"price": Decimal(10 + n), "stock": 0 if n % 7 == 0 else 5}],
+            )
+        )
+    return {"outdoors": outdoors, "camping": camping, "home": home, "products": products}
+
+
+def refresh(min_matches: int = 5, top_n: int = 8) -> int:
+    # The test's products were all written in this transaction, moments before the
+    # refresh: date their text a day back, as a catalog's would be, or every one of them
+    # counts as changed since the lists were computed and the lists go unused.
+    sql("UPDATE catalog_product SET search_changed_at = search_changed_at - interval '1 day'")
+    return int(sql("SELECT catalog_search_terms_refresh(%s, %s)", [min_matches, top_n])[0][0])
+
+
+def walk(filters: selectors.ListingFilters, *, use_lists: bool, monkeypatch: Any) -> list[tuple[str, Any]]:
+    """Every page of a listing through its cursors: (slug, rank) in order."""
+    if not use_lists:
+        monkeypatch.setattr(selectors, "_term_list", lambda query: None)
+    seen: list[tuple[str, Any]] = []
+    after = None
+    with acting_as("commerce_customer"):
+        while True:
+            page = selectors.product_listing(filters=filters, after=after, limit=4)
+            seen += [(p["slug"], p["rank"]) for p in page.products]
+            if page.next_cursor is None:
+                break
+            after = page.next_cursor
+    monkeypatch.undo()
+    return seen
+
+
+def cases(catalog):  # type: ignore[no-untyped-def]
+    yield selectors.ListingFilters(query=WORD, sort="relevance")
+    yield selectors.ListingFilters(query="lanterns", sort="relevance")  # same lexeme
+    yield selectors.ListingFilters(query=WORD, sort="relevance", category=catalog["outdoors"])
+    yield selectors.ListingFilters(query=WORD, sort="relevance", min_price=Decimal(15), max_price=Decimal(30))
+    yield selectors.ListingFilters(query=WORD, sort="relevance", in_stock=True, category=catalog["home"])
+
+
+def assert_same_as_full_query(catalog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for filters in cases(catalog):
+        expected = walk(filters, use_lists=False, monkeypatch=monkeypatch)
+        assert expected, filters
+        assert walk(filters, use_lists=True, monkeypatch=monkeypatch) == expected, filters
+
+
+def test_lists_hold_frequent_words_with_the_live_ranks(catalog):  # type: ignore[no-untyped-def]
+    assert refresh() >= 1
+    [(matches, ids, ranks)] = sql(
+        "SELECT matches, top_ids, top_ranks FROM catalog_search_term WHERE query = to_tsquery('english', %s)", [WORD]
+    )
+    live = sql(
+        """SELECT id, ts_rank_cd(search_vector, to_tsquery('english', %s)) FROM catalog_product
+            WHERE is_listed AND search_vector @@ to_tsquery('english', %s) ORDER BY 2 DESC, 1 DESC""",
+        [WORD, WORD],
+    )
+    assert matches == len(live) and len(ids) == 8
+    assert list(zip(ids, ranks, strict=True)) == live[:8]
+
+
+def test_searches_equal_the_full_query_with_truncated_and_complete_lists(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+    refresh(top_n=8)  # truncated: pages run past the list and fall back
+    assert_same_as_full_query(catalog, monkeypatch)
+    refresh(top_n=1000)  # the whole match set
+    assert_same_as_full_query(catalog, monkeypatch)
+
+
+def test_changes_after_the_refresh_are_ranked_live(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+    refresh(top_n=8)
+    products = catalog["products"]
+    # A product renamed to rank first; two of the list's best lose the word, one of them
+    # the rank they had (still matching, lower); one is unlisted; one is new.
+    Product.objects.filter(pk=products[1].pk).update(name=f"{WORD} {WORD} {WORD} Deluxe")
+    Product.objects.filter(pk=products[27].pk).update(name="Plain torch", description="No match here.")
+    Product.objects.filter(pk=products[21].pk).update(name="Plain torch", description=f"A {WORD} of sorts.")
+    Product.objects.filter(pk=products[24].pk).update(status="archived")
+    ProductFactory(name=f"New {WORD}", slug="new-light", categories=[catalog["camping"]])
+    # Products that now match once in their description: they rank at the bottom, below
+    # the list's last entry, among products the list does not hold.
+    for n in (4, 8, 16, 20, 28):
+        Product.objects.filter(pk=products[n].pk).update(description=f"One {WORD} for the trail")
+    assert_same_as_full_query(catalog, monkeypatch)
+    slugs = [slug for slug, _ in walk(cases(catalog).__next__(), use_lists=True, monkeypatch=monkeypatch)]
+    assert slugs[0] == products[1].slug and products[27].slug not in slugs and products[24].slug not in slugs
+    assert slugs.index(products[21].slug) > 10
+    assert "new-light" in slugs
+
+
+def test_a_price_or_stock_change_needs_no_refresh(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+    refresh(top_n=8)
+    stamp = Product.objects.get(pk=catalog["products"][6].pk).search_changed_at
+    Variant.objects.filter(product=catalog["products"][6]).update(price=Decimal(99), stock=0)
+    assert Product.objects.get(pk=catalog["products"][6].pk).search_changed_at == stamp
+    assert_same_as_full_query(catalog, monkeypatch)
+
+
+def test_the_first_page_of_a_frequent_word_reads_the_list(catalog):  # type: ignore[no-untyped-def]
+    refresh(top_n=8)
+    with acting_as("commerce_customer"), CaptureQueriesContext(connection) as ctx:
+        page = selectors.product_listing(filters=selectors.ListingFilters(query=WORD, sort="relevance"), limit=4)
+    assert len(page.products) == 4
+    assert any("unnest(term.top_ids" in q["sql"] for q in ctx.captured_queries)
+    assert not any("FROM catalog_listed_product p WHERE p.search_vector @@" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_the_storefront_can_read_the_lists_but_not_write_them(catalog):  # type: ignore[no-untyped-def]
+    refresh()
+    from django.db import DatabaseError, transaction
+
+    with acting_as("commerce_customer"):
+        assert sql("SELECT count(*) FROM catalog_search_term")[0][0] >= 1
+        with pytest.raises(DatabaseError), transaction.atomic():
+            sql("DELETE FROM catalog_search_term")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            sql("SELECT catalog_search_terms_refresh()")
