@@ -325,6 +325,57 @@ def _fetch_from_term_list(
     return rows
 
 
+# A frequent word under another sort order walks the listing in that order and tests the
+# words on each product: a word in one product of N fills a page after ~24 N rows. The
+# walk stops after this many rows; if they hold less than a page and the listing goes on,
+# the word is rare in this part of the catalog and the full query runs instead.
+WALK_CAP = 2_000
+
+
+def _fetch_walk(
+    filters: ListingFilters, after: list[Any] | None, limit: int, category_id: int | None
+) -> list[dict[str, Any]] | None:
+    keys, op, order_by = _ORDERING[filters.sort]
+    clauses, params = _where(filters, None)
+    direction = "DESC" if op == "<" else "ASC"
+    keyset = ""
+    key_params: list[Any] = []
+    if after is not None:
+        keyset = f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})"
+        key_params = list(after)
+    if category_id is not None:
+        source, source_params = "catalog_category_listing p WHERE p.category_id = %s AND", [category_id]
+    else:
+        source, source_params = "catalog_listed_product p WHERE", []
+    # The sort keys are output columns (k0, k1...), so the planner knows the walk's order
+    # and stops reading it once the page is full.
+    key_columns = ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys))
+    walk_sql = f"""
+        SELECT {_PAGE_COLUMNS}, {key_columns}
+          FROM {source} {" AND ".join(clauses)} {keyset}
+         ORDER BY {order_by}
+         LIMIT %s
+    """
+    walk_params = [*source_params, *params, *key_params, WALK_CAP]
+    page_sql = f"""
+        SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, p.units_sold, NULL::float8 AS rank
+          FROM ({walk_sql}) p
+         WHERE EXISTS (SELECT 1 FROM catalog_listed_product x
+                        WHERE x.id = p.id AND x.search_vector @@ websearch_to_tsquery('english', %s))
+         ORDER BY {", ".join(f"k{i} {direction}" for i in range(len(keys)))}
+         LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_cards(page_sql, order_by), [*walk_params, filters.query, limit])
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        if len(rows) < limit:
+            cursor.execute(f"SELECT count(*) FROM ({walk_sql}) w", walk_params)
+            if cursor.fetchone()[0] >= WALK_CAP:
+                return None
+    return rows
+
+
 def _fetch(
     filters: ListingFilters, mode: str, after: list[Any] | None, limit: int, category_id: int | None
 ) -> list[dict[str, Any]]:
@@ -349,10 +400,13 @@ def _fetch(
             cursor.execute(_cards(page_sql, order_by), [category_id, *params, *key_params, limit])
             columns = [c.name for c in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    if mode == "fulltext" and filters.sort == "relevance":
+    if mode == "fulltext":
         truncated = _term_list(filters.query)
         if truncated is not None:
-            rows = _fetch_from_term_list(filters, after, limit, category_id, truncated)
+            if filters.sort == "relevance":
+                rows = _fetch_from_term_list(filters, after, limit, category_id, truncated)
+            else:
+                rows = _fetch_walk(filters, after, limit, category_id)
             if rows is not None:
                 return rows
     clauses, params = _where(filters, category_id)

@@ -60,7 +60,8 @@ def walk(filters: selectors.ListingFilters, *, use_lists: bool, monkeypatch: Any
     with acting_as("commerce_customer"):
         while True:
             page = selectors.product_listing(filters=filters, after=after, limit=4)
-            seen += [(p["slug"], p["rank"]) for p in page.products]
+            # The rank is the relevance order's sort key; other orders do not show it.
+            seen += [(p["slug"], p["rank"] if filters.sort == "relevance" else None) for p in page.products]
             if page.next_cursor is None:
                 break
             after = page.next_cursor
@@ -74,6 +75,11 @@ def cases(catalog):  # type: ignore[no-untyped-def]
     yield selectors.ListingFilters(query=WORD, sort="relevance", category=catalog["outdoors"])
     yield selectors.ListingFilters(query=WORD, sort="relevance", min_price=Decimal(15), max_price=Decimal(30))
     yield selectors.ListingFilters(query=WORD, sort="relevance", in_stock=True, category=catalog["home"])
+    # Other orders walk the listing and test the word on each product.
+    yield selectors.ListingFilters(query=WORD, sort="newest")
+    yield selectors.ListingFilters(query=WORD, sort="price_asc", category=catalog["camping"])
+    yield selectors.ListingFilters(query=WORD, sort="price_desc", min_price=Decimal(12), max_price=Decimal(33))
+    yield selectors.ListingFilters(query=WORD, sort="rating", in_stock=True, category=catalog["outdoors"])
 
 
 def assert_same_as_full_query(catalog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -140,6 +146,11 @@ def test_the_first_page_of_a_frequent_word_reads_the_list(catalog):  # type: ign
     assert len(page.products) == 4
     assert any("unnest(term.top_ids" in q["sql"] for q in ctx.captured_queries)
     assert not any("FROM catalog_listed_product p WHERE p.search_vector @@" in q["sql"] for q in ctx.captured_queries)
+    with acting_as("commerce_customer"), CaptureQueriesContext(connection) as ctx:
+        page = selectors.product_listing(filters=selectors.ListingFilters(query=WORD, sort="price_asc"), limit=4)
+    assert len(page.products) == 4
+    assert any("AS k0" in q["sql"] for q in ctx.captured_queries)  # the walk
+    assert not any("FROM catalog_listed_product p WHERE p.search_vector @@" in q["sql"] for q in ctx.captured_queries)
 
 
 def test_the_storefront_can_read_the_lists_but_not_write_them(catalog):  # type: ignore[no-untyped-def]
@@ -152,3 +163,15 @@ def test_the_storefront_can_read_the_lists_but_not_write_them(catalog):  # type:
             sql("DELETE FROM catalog_search_term")
         with pytest.raises(DatabaseError), transaction.atomic():
             sql("SELECT catalog_search_terms_refresh()")
+
+
+@pytest.mark.parametrize("cap", [1, 3, 1000])
+def test_a_walk_that_stops_short_falls_back_to_the_full_query(catalog, monkeypatch, cap):  # type: ignore[no-untyped-def]
+    refresh(top_n=8)
+    monkeypatch.setattr(selectors, "WALK_CAP", cap)
+    for filters in cases(catalog):
+        if filters.sort != "relevance":
+            expected = walk(filters, use_lists=False, monkeypatch=monkeypatch)
+            monkeypatch.setattr(selectors, "WALK_CAP", cap)
+            assert walk(filters, use_lists=True, monkeypatch=monkeypatch) == expected, filters
+            monkeypatch.setattr(selectors, "WALK_CAP", cap)
