@@ -507,7 +507,8 @@ FACET_SAMPLE = 2_000
 
 def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> list[dict[str, Any]]:
     """Categories of the matching products with counts (filters applied, category ignored);
-    ``at_least`` marks counts taken from a full sample of FACET_SAMPLE matches."""
+    ``at_least`` marks counts taken from a sample of the matches (FACET_SAMPLE of them, or
+    a frequent word's best matches) rather than from every match."""
     if not filters.query or mode == "all":
         return []
     unfiltered = ListingFilters(
@@ -519,18 +520,29 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         sort=filters.sort,
     )
     clauses, params = _where(unfiltered, None)
-    cte, cte_params = _matches_cte(mode, filters.query, ranked=False, cap=FACET_SAMPLE)
-    # Counts include subcategories (choosing a facet filters by the whole subtree); the
-    # top two levels of the tree are offered: the first two ids of each linked category's
-    # path ('/1/7/42/'), so the roll-up is an equality join, not a LIKE per category pair.
+    truncated = _term_list(filters.query) if mode == "fulltext" else None
+    if truncated is not None:
+        # A frequent word: its best matches (and the products changed since), not the
+        # first matches the GIN index returns out of tens of thousands.
+        cte = f"""WITH {_TERM_CANDIDATES}, s AS MATERIALIZED (
+            SELECT {_PAGE_COLUMNS}
+              FROM term, m JOIN catalog_listed_product p ON p.id = m.id
+             WHERE m.fresh OR p.search_changed_at <= term.since
+             LIMIT %s)"""
+        query = filters.query
+        cte_params: list[Any] = [SEARCH_TERM_GRACE, query, query, query, FACET_SAMPLE]
+    else:
+        cte, cte_params = _matches_cte(mode, filters.query, ranked=False, cap=FACET_SAMPLE)
+        cte = cte.replace("WITH m AS", "WITH s AS", 1)
+    # Counts include subcategories (choosing a facet filters by the whole subtree); the top
+    # two levels of the tree are offered. The category listing holds a row per product and
+    # category of its subtree's ancestors, so the roll-up is an index-only lookup per product.
     sql = f"""
         {cte}
-        SELECT a.id, a.name, a.slug, count(DISTINCT p.id) AS products, (SELECT count(*) FROM m) AS sampled
-          FROM m p
-          JOIN catalog_listed_product_category pc ON pc.product_id = p.id
-          JOIN catalog_category c ON c.id = pc.category_id
-          CROSS JOIN LATERAL unnest((string_to_array(btrim(c.path, '/'), '/')::bigint[])[1:2]) AS top(id)
-          JOIN catalog_category a ON a.id = top.id
+        SELECT a.id, a.name, a.slug, count(*) AS products, (SELECT count(*) FROM s) AS sampled
+          FROM s p
+          JOIN catalog_category_listing l ON l.id = p.id
+          JOIN catalog_category a ON a.id = l.category_id AND a.depth <= 1
          WHERE {" AND ".join(clauses)}
          GROUP BY a.id, a.name, a.slug
          ORDER BY products DESC, a.name
@@ -539,7 +551,13 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
     with connection.cursor() as cursor:
         cursor.execute(sql, [*cte_params, *params, limit])
         return [
-            {"id": r[0], "name": r[1], "slug": r[2], "count": r[3], "at_least": r[4] >= FACET_SAMPLE}
+            {
+                "id": r[0],
+                "name": r[1],
+                "slug": r[2],
+                "count": r[3],
+                "at_least": bool(truncated) or r[4] >= FACET_SAMPLE,
+            }
             for r in cursor.fetchall()
         ]
 

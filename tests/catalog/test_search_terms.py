@@ -175,3 +175,25 @@ def test_a_walk_that_stops_short_falls_back_to_the_full_query(catalog, monkeypat
             monkeypatch.setattr(selectors, "WALK_CAP", cap)
             assert walk(filters, use_lists=True, monkeypatch=monkeypatch) == expected, filters
             monkeypatch.setattr(selectors, "WALK_CAP", cap)
+
+
+def test_facets_of_a_frequent_word_come_from_its_best_matches(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+    filters = selectors.ListingFilters(query=WORD, sort="price_asc", min_price=Decimal(12))
+
+    def facets() -> list[dict[str, Any]]:
+        with acting_as("commerce_customer"):
+            return selectors.search_facets(filters=filters, mode="fulltext")
+
+    monkeypatch.setattr(selectors, "_term_list", lambda query: None)
+    full = facets()
+    monkeypatch.undo()
+    assert {f["slug"] for f in full} == {"outdoors", "camping", "home"}
+    assert not any(f["at_least"] for f in full)
+    refresh(top_n=1000)  # the list holds every match: the same exact counts
+    assert facets() == full
+    refresh(top_n=5)  # the best five only: lower bounds, marked as such
+    sampled = facets()
+    assert sampled and all(f["at_least"] for f in sampled)
+    counts = {f["slug"]: f["count"] for f in full}
+    assert all(f["count"] <= counts[f["slug"]] for f in sampled)
+    assert sum(f["count"] for f in sampled if f["slug"] in {"outdoors", "home"}) <= 5
