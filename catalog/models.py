@@ -306,3 +306,18 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query} ({self.matches} matches)"
+
+
+class SearchWord(models.Model):
+    """A word of listed products' names and brands and how many products use it: the
+    vocabulary typo correction chooses from (catalog/migrations/0018). Written only by
+    catalog_search_terms_refresh()."""
+
+    word = models.TextField(primary_key=True)
+    products = models.IntegerField()
+
+    class Meta:
+        db_table = "catalog_search_word"
+
+    def __str__(self) -> str:
+        return self.word

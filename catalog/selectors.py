@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -124,7 +125,8 @@ class ListingFilters:
 class ListingPage:
     products: list[dict[str, Any]]
     next_cursor: str | None
-    mode: str  # "all", "fulltext" or "fuzzy" (typo-tolerant fallback)
+    mode: str  # "all", "fulltext" or "fuzzy" (the words corrected for typos)
+    searched: str = ""  # the words searched: the query, or its correction in fuzzy mode
 
 
 def _encode_cursor(sort: str, mode: str, key: list[Any]) -> str:
@@ -152,8 +154,7 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[str, list[Any]]:
 # Listings read the public catalog views (catalog/migrations/0011): listed products and
 # their category links only, with the text operators usable as index conditions.
 _MATCHES = "p.search_vector @@ websearch_to_tsquery('english', %s)"
-_FUZZY_MATCHES = "p.name %%> %s"
-# Typo-tolerant matching of a query shorter than this would match most of the catalog.
+# Typo correction of a query shorter than this would match most of the catalog.
 FUZZY_MIN_LENGTH = 4
 
 _CARD_COLUMNS = """
@@ -217,12 +218,9 @@ def _matches_cte(
     so left to itself it may walk the price index and test every product against the
     query; materialized, a search always starts from the GIN index and filters, sorts and
     pages the matches before looking up the few cards it shows."""
-    if mode == "fulltext":
-        match, rank = _MATCHES, "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))"
-    elif mode == "fuzzy":
-        match, rank = _FUZZY_MATCHES, "word_similarity(%s, p.name)"
-    else:
+    if mode != "fulltext":
         return "", []
+    match, rank = _MATCHES, "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))"
     if not ranked:  # facet counts: no ranking
         rank = "NULL"
     params: list[Any] = [query] if ranked else []
@@ -253,9 +251,12 @@ def _matches_cte(
 # changed since are ranked live.
 SEARCH_TERM_GRACE = "10 minutes"
 
-# The candidates of a frequent word, as CTEs `term` and `m` (id, rank, fresh): the list's
-# entries and the products changed since, limited to what is certain to rank as shown —
-# everything when the list holds every match, else what ranks at or above its last entry.
+# The candidates of a frequent word, as CTEs: `term` (its list), `changed` (listed
+# products whose text changed since the list was computed) and `m` (id, rank): the list's
+# first `chunk` entries, minus the changed products, plus the changed products that match
+# now, ranked live; limited to what is certain to rank as shown: everything when the list
+# holds every match, else what ranks at or above its last entry. Parameters: the grace
+# period, the query, the chunk, the query twice.
 _TERM_CANDIDATES = """
     term AS (
         SELECT t.computed_at - %s::interval AS since, t.top_ids, t.top_ranks,
@@ -265,64 +266,99 @@ _TERM_CANDIDATES = """
           FROM catalog_search_term t
          WHERE t.query = websearch_to_tsquery('english', %s)
     ),
+    changed AS MATERIALIZED (
+        SELECT x.id, x.search_vector FROM term, catalog_listed_product x WHERE x.search_changed_at > term.since
+    ),
     m AS MATERIALIZED (
-        SELECT c.id, c.rank, c.fresh
+        SELECT c.id, c.rank
           FROM term, (
-                SELECT e.id, e.rank::float8 AS rank, false AS fresh
-                  FROM term, unnest(term.top_ids, term.top_ranks) AS e(id, rank)
+                SELECT e.id, e.rank::float8 AS rank
+                  FROM term, unnest(term.top_ids, term.top_ranks) WITH ORDINALITY AS e(id, rank, ord)
+                 WHERE e.ord <= %s AND NOT EXISTS (SELECT FROM changed x WHERE x.id = e.id)
                 UNION ALL
-                SELECT p.id, ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))::float8, true
-                  FROM term, catalog_listed_product p
-                 WHERE p.search_changed_at > term.since
-                   AND p.search_vector @@ websearch_to_tsquery('english', %s)
+                SELECT x.id, ts_rank_cd(x.search_vector, websearch_to_tsquery('english', %s))::float8
+                  FROM changed x
+                 WHERE x.search_vector @@ websearch_to_tsquery('english', %s)
                ) c
          WHERE NOT term.truncated OR (c.rank, c.id) >= (term.last_rank, term.last_id)
     )
 """
 
 
-def _term_list(query: str) -> bool | None:
-    """For a frequent word: whether its list is truncated (holds only its best matches);
-    None when the query has no list (rare words, several words, stop words)."""
+def _term_rows(category_id: int | None) -> tuple[str, list[Any]]:
+    """The candidates with their filter and sort columns, looked up by key in one index
+    scan (`id = ANY(...)`): from the category listing when the search is within a category
+    (membership and columns in one probe), else from the listed products. The key list
+    also fences the planner off a plan of its own: with no statistics for a price range
+    under row-level security it would rather hash every product in the range (200k rows,
+    400 ms)."""
+    if category_id is not None:
+        source, params = "catalog_category_listing p ON p.category_id = %s AND p.id = m.id", [category_id]
+    else:
+        source, params = "catalog_listed_product p ON p.id = m.id", []
+    sql = f"""
+        SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, p.units_sold, m.rank
+          FROM m JOIN {source}
+         WHERE p.id = ANY ((SELECT array_agg(c.id) FROM m c)::bigint[])
+        OFFSET 0
+    """
+    return sql, params
+
+
+def _term_list(query: str) -> tuple[bool, int] | None:
+    """For a frequent word: whether its list is truncated (holds only its best matches)
+    and how many entries it holds; None when the query has no list (rare words, several
+    words, stop words)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT cardinality(top_ids) < matches FROM catalog_search_term"
+            "SELECT cardinality(top_ids) < matches, cardinality(top_ids) FROM catalog_search_term"
             " WHERE query = websearch_to_tsquery('english', %s)",
             [query],
         )
         row = cursor.fetchone()
-    return None if row is None else bool(row[0])
+    return None if row is None else (bool(row[0]), int(row[1]))
+
+
+# A page is first looked for among the best this many entries of a list (most pages are
+# found there), then among all of them.
+TERM_CHUNK = 250
 
 
 def _fetch_from_term_list(
-    filters: ListingFilters, after: list[Any] | None, limit: int, category_id: int | None, truncated: bool
+    filters: ListingFilters, after: list[Any] | None, limit: int, category_id: int | None, term: tuple[bool, int]
 ) -> list[dict[str, Any]] | None:
-    """A relevance-sorted page of a frequent word from its candidates (a few thousand
-    products, not every match); None when they cannot fill the page and more matches
-    exist below the list, so the caller runs the full query from the same cursor."""
+    """A relevance-sorted page of a frequent word from its list; None when the list cannot
+    fill the page and more matches exist below it, so the caller runs the full query from
+    the same cursor. Rows found among the list's first entries are the page: every entry
+    further down ranks lower."""
+    truncated, entries = term
     keys, op, order_by = _ORDERING["relevance"]
-    clauses, params = _where(filters, category_id)
+    clauses, params = _where(filters, None)
     keyset = ""
     key_params: list[Any] = []
     if after is not None:
         keyset = f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})"
         key_params = list(after)
+    rows_sql, rows_params = _term_rows(category_id)
     page_sql = f"""
-        SELECT {_PAGE_COLUMNS}, m.rank
-          FROM term, m JOIN catalog_listed_product p ON p.id = m.id
-         WHERE (m.fresh OR p.search_changed_at <= term.since) AND {" AND ".join(clauses)} {keyset}
+        SELECT p.* FROM ({rows_sql}) p
+         WHERE {" AND ".join(clauses)} {keyset}
          ORDER BY {order_by}
          LIMIT %s
     """
     sql = "WITH " + _TERM_CANDIDATES + ", " + _cards(page_sql, order_by).strip().removeprefix("WITH ")
     query = filters.query
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [SEARCH_TERM_GRACE, query, query, query, *params, *key_params, limit])
-        columns = [c.name for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    if len(rows) < limit and truncated:
-        return None
-    return rows
+    rows: list[dict[str, Any]] = []
+    for chunk in (TERM_CHUNK, entries) if entries > TERM_CHUNK else (entries,):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql, [SEARCH_TERM_GRACE, query, chunk, query, query, *rows_params, *params, *key_params, limit]
+            )
+            columns = [c.name for c in cursor.description]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        if len(rows) >= limit:
+            return rows
+    return None if truncated else rows
 
 
 # A frequent word under another sort order walks the listing in that order and tests the
@@ -401,28 +437,43 @@ def _fetch(
             columns = [c.name for c in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     if mode == "fulltext":
-        truncated = _term_list(filters.query)
-        if truncated is not None:
+        term = _term_list(filters.query)
+        if term is not None:
             if filters.sort == "relevance":
-                rows = _fetch_from_term_list(filters, after, limit, category_id, truncated)
+                rows = _fetch_from_term_list(filters, after, limit, category_id, term)
             else:
                 rows = _fetch_walk(filters, after, limit, category_id)
             if rows is not None:
                 return rows
     clauses, params = _where(filters, category_id)
     small = category_id is not None and _small_category(category_id)
-    cte, cte_params = _matches_cte(mode, filters.query, within=category_id if small else None)
+    cte, cte_params = _matches_cte(mode, filters.query, ranked=False, within=category_id if small else None)
     if cte:
         # Filter, sort and page the matches (the CTE is aliased p, so the shared filter
-        # and sort fragments apply to it), then fetch the cards of that page only.
+        # and sort fragments apply to it), then fetch the cards of that page only. Only
+        # the matches that pass the filters are ranked (reading each one's tsvector is
+        # most of a search's cost), and only when the page is sorted by relevance.
+        rank_params: list[Any] = []
+        if filters.sort == "relevance":
+            rank = (
+                "(SELECT ts_rank_cd(x.search_vector, websearch_to_tsquery('english', %s))::float8"
+                " FROM catalog_listed_product x WHERE x.id = p.id)"
+            )
+            rank_params = [filters.query]
+        else:
+            rank = "NULL::float8"
         page_sql = f"""
-            SELECT p.* FROM m p
-             WHERE {" AND ".join(clauses)} {keyset}
+            SELECT p.* FROM (
+                SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, p.units_sold, {rank} AS rank
+                  FROM m p
+                 WHERE {" AND ".join(clauses)}
+                OFFSET 0) p
+             WHERE true {keyset}
              ORDER BY {order_by}
              LIMIT %s
         """
         sql = cte + ", " + _cards(page_sql, order_by).strip().removeprefix("WITH ")
-        sql_params = [*cte_params, *params, *key_params, limit]
+        sql_params = [*cte_params, *rank_params, *params, *key_params, limit]
     else:
         page_sql = f"""
             SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank
@@ -457,7 +508,10 @@ def _small_category(category_id: int) -> bool:
 
 
 def _matches_anywhere(query: str) -> bool:
-    """Whether the words match any listed product at all (one GIN probe)."""
+    """Whether the words match any listed product at all (a frequent word does; else one
+    GIN probe)."""
+    if _term_list(query) is not None:
+        return True
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM catalog_listed_product p WHERE {_MATCHES})", [query])
         return bool(cursor.fetchone()[0])
@@ -473,6 +527,36 @@ def _key_of(row: dict[str, Any], sort: str) -> list[Any]:
     return [row["rating_avg"] or Decimal(0), row["rating_count"], row["id"]]
 
 
+def _corrected(query: str) -> str | None:
+    """The query with each word the catalog's names and brands do not use replaced by the
+    most similar word they do (pg_trgm similarity over catalog_search_word, a few thousand
+    rows); None when no word could be corrected."""
+    words = _WORD.findall(query.lower())[:MAX_CORRECTED_WORDS]
+    if not words:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT coalesce(
+                       (SELECT v.word FROM catalog_search_word v WHERE v.word = w.word),
+                       (SELECT v.word FROM catalog_search_word v
+                         WHERE v.word %% w.word
+                         ORDER BY similarity(v.word, w.word) DESC, v.products DESC, v.word
+                         LIMIT 1),
+                       w.word)
+              FROM unnest(%s::text[]) WITH ORDINALITY AS w(word, n)
+             ORDER BY w.n
+            """,
+            [words],
+        )
+        corrected = [row[0] for row in cursor.fetchall()]
+    return " ".join(corrected) if corrected != words else None
+
+
+_WORD = re.compile(r"[^\W_]+")
+MAX_CORRECTED_WORDS = 6
+
+
 def product_listing(*, filters: ListingFilters, after: str | None = None, limit: int = PAGE_SIZE) -> ListingPage:
     """One page of listed products; raises BadCursorError for a cursor we did not issue."""
     category_id = filters.category.pk if filters.category is not None else None
@@ -480,7 +564,12 @@ def product_listing(*, filters: ListingFilters, after: str | None = None, limit:
     after_key = None
     if after:
         mode, after_key = _decode_cursor(after, filters.sort)
-    rows = _fetch(filters, mode, after_key, limit + 1, category_id)
+    searched = filters.query
+    if mode == "fuzzy":  # a later page of corrected words: correct them the same way again
+        searched = _corrected(filters.query) or filters.query
+    rows = _fetch(
+        replace(filters, query=searched), "all" if mode == "all" else "fulltext", after_key, limit + 1, category_id
+    )
     if (
         not rows
         and filters.query
@@ -490,19 +579,23 @@ def product_listing(*, filters: ListingFilters, after: str | None = None, limit:
         and not _matches_anywhere(filters.query)
     ):
         # The words match nothing in the whole catalog (not just nothing under these
-        # filters): likely a typo, so try typo-tolerant matching on names.
-        mode = "fuzzy"
-        rows = _fetch(filters, mode, None, limit + 1, category_id)
+        # filters): likely a typo, so search the nearest words the catalog uses.
+        corrected = _corrected(filters.query)
+        if corrected is not None:
+            mode, searched = "fuzzy", corrected
+            rows = _fetch(replace(filters, query=searched), "fulltext", None, limit + 1, category_id)
     next_cursor = (
         _encode_cursor(filters.sort, mode, _key_of(rows[limit - 1], filters.sort)) if len(rows) > limit else None
     )
-    return ListingPage(products=rows[:limit], next_cursor=next_cursor, mode=mode)
+    return ListingPage(products=rows[:limit], next_cursor=next_cursor, mode=mode, searched=searched)
 
 
 # Facet counts look at no more than this many matching products: a common word matches
 # tens of thousands, and exact counts of those would cost more than the page itself. When
 # the sample is full, a count is a lower bound and the page shows it as "N+".
 FACET_SAMPLE = 2_000
+# A frequent word's facets count its best this many matches.
+FACET_TERM_SAMPLE = 500
 
 
 def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> list[dict[str, Any]]:
@@ -511,8 +604,12 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
     a frequent word's best matches) rather than from every match."""
     if not filters.query or mode == "all":
         return []
+    query = filters.query
+    if mode == "fuzzy":
+        query = _corrected(filters.query) or filters.query
+        mode = "fulltext"
     unfiltered = ListingFilters(
-        query=filters.query,
+        query=query,
         min_price=filters.min_price,
         max_price=filters.max_price,
         min_rating=filters.min_rating,
@@ -520,34 +617,33 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         sort=filters.sort,
     )
     clauses, params = _where(unfiltered, None)
-    truncated = _term_list(filters.query) if mode == "fulltext" else None
-    if truncated is not None:
-        # A frequent word: its best matches (and the products changed since), not the
-        # first matches the GIN index returns out of tens of thousands.
-        cte = f"""WITH {_TERM_CANDIDATES}, s AS MATERIALIZED (
-            SELECT {_PAGE_COLUMNS}
-              FROM term, m JOIN catalog_listed_product p ON p.id = m.id
-             WHERE m.fresh OR p.search_changed_at <= term.since
-             LIMIT %s)"""
-        query = filters.query
-        cte_params: list[Any] = [SEARCH_TERM_GRACE, query, query, query, FACET_SAMPLE]
-    else:
-        cte, cte_params = _matches_cte(mode, filters.query, ranked=False, cap=FACET_SAMPLE)
-        cte = cte.replace("WITH m AS", "WITH s AS", 1)
+    term = _term_list(query)
     # Counts include subcategories (choosing a facet filters by the whole subtree); the top
     # two levels of the tree are offered. The category listing holds a row per product and
-    # category of its subtree's ancestors, so the roll-up is an index-only lookup per product.
-    sql = f"""
-        {cte}
-        SELECT a.id, a.name, a.slug, count(*) AS products, (SELECT count(*) FROM s) AS sampled
-          FROM s p
-          JOIN catalog_category_listing l ON l.id = p.id
-          JOIN catalog_category a ON a.id = l.category_id AND a.depth <= 1
-         WHERE {" AND ".join(clauses)}
+    # category of its subtree's ancestors, with the product's filter columns: the roll-up
+    # is one lookup of the sample's keys, with no product read.
+    rollup = f""",
+        tops AS MATERIALIZED (SELECT id, name, slug FROM catalog_category WHERE depth <= 1)
+        SELECT a.id, a.name, a.slug, count(*) AS products, (SELECT count(*) FROM {{sample}}) AS sampled
+          FROM {{sample}} s
+          JOIN catalog_category_listing p ON p.id = s.id
+          JOIN tops a ON a.id = p.category_id
+         WHERE p.id = ANY ((SELECT array_agg(k.id) FROM {{sample}} k)::bigint[]) AND {" AND ".join(clauses)}
          GROUP BY a.id, a.name, a.slug
          ORDER BY products DESC, a.name
          LIMIT %s
     """
+    if term is not None:
+        # A frequent word: a sample of its best matches (and of the products changed
+        # since), not the first matches the GIN index returns out of tens of thousands.
+        truncated, entries = term
+        sql = "WITH " + _TERM_CANDIDATES + rollup.format(sample="m")
+        cte_params: list[Any] = [SEARCH_TERM_GRACE, query, FACET_TERM_SAMPLE, query, query]
+        partial = truncated or entries > FACET_TERM_SAMPLE
+    else:
+        cte, cte_params = _matches_cte(mode, query, ranked=False, cap=FACET_SAMPLE)
+        sql = cte + rollup.format(sample="m")
+        partial = False
     with connection.cursor() as cursor:
         cursor.execute(sql, [*cte_params, *params, limit])
         return [
@@ -556,7 +652,7 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
                 "name": r[1],
                 "slug": r[2],
                 "count": r[3],
-                "at_least": bool(truncated) or r[4] >= FACET_SAMPLE,
+                "at_least": partial or r[4] >= FACET_SAMPLE,
             }
             for r in cursor.fetchall()
         ]

@@ -99,6 +99,7 @@ def _listing(
         filters=filters,
         products=page.products,
         mode=page.mode,
+        searched=page.searched,
         next_url=_next_url(request, page.next_cursor),
         is_first_page=not request.GET.get("after"),
         facets=facets,

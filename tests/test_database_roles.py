@@ -16,6 +16,7 @@ REQUEST_ROLES = ["commerce_customer", "commerce_manager", "commerce_readonly", "
 PUBLIC_METADATA = {
     "catalog_category_listing",  # listed products' public sort keys per category (catalog 0013)
     "catalog_search_term",  # frequent words' best listed matches: ids and ranks (catalog 0016)
+    "catalog_search_word",  # words of listed products' names, for typo correction (catalog 0018)
     "django_content_type",
     "auth_permission",
     "auth_group",

@@ -1,11 +1,13 @@
 """Search facets roll a sample of matching products up to their categories through the
 category listing (catalog/selectors.py search_facets): looked up by product, the listing's
-index now carries the category too, so the roll-up is an index-only scan."""
+index now carries the category and the filter columns too, so the roll-up is an
+index-only scan."""
 
 from django.db import migrations
 
 FORWARD = """
-CREATE INDEX catalog_listing_product_category ON catalog_category_listing (id, category_id);
+CREATE INDEX catalog_listing_product_category ON catalog_category_listing (id, category_id)
+    INCLUDE (price, rating_avg);
 DROP INDEX catalog_listing_product;
 """
 

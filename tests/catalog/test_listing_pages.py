@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog import selectors
+from tests.conftest import sql
 from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, SellerFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +46,19 @@ def test_name_matches_rank_above_description_matches(client, audio):  # type: ig
 def test_a_misspelling_still_finds_the_product(client, audio):  # type: ignore[no-untyped-def]
     ProductFactory(name="Aurora Wireless Headphones", slug="aurora", categories=[audio])
     ProductFactory(name="Garden Hose", slug="hose")
+    sql("SELECT catalog_search_terms_refresh()")  # the vocabulary corrections choose from (hourly)
     response = client.get("/search/", {"q": "hedphones"})
     assert response.status_code == 200
-    assert unique_in_order(product_slugs(response.content.decode())) == ["aurora"]
+    html = response.content.decode()
+    assert unique_in_order(product_slugs(html)) == ["aurora"]
+    assert "showing results for “headphones”" in html
     page = selectors.product_listing(filters=selectors.ListingFilters(query="hedphones", sort="relevance"))
-    assert page.mode == "fuzzy"
+    assert (page.mode, page.searched) == ("fuzzy", "headphones")
+    # Only the unknown word is corrected; a word nothing resembles is left as typed.
+    page = selectors.product_listing(filters=selectors.ListingFilters(query="garden hosse", sort="relevance"))
+    assert (page.mode, page.searched) == ("fuzzy", "garden hose")
+    page = selectors.product_listing(filters=selectors.ListingFilters(query="zzqqxx", sort="relevance"))
+    assert (page.mode, page.products) == ("fulltext", [])
 
 
 def test_search_facets_count_categories_of_the_matches(audio):  # type: ignore[no-untyped-def]

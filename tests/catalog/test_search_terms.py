@@ -103,11 +103,16 @@ def test_lists_hold_frequent_words_with_the_live_ranks(catalog):  # type: ignore
     assert list(zip(ids, ranks, strict=True)) == live[:8]
 
 
-def test_searches_equal_the_full_query_with_truncated_and_complete_lists(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("chunk", [2, 250])
+def test_searches_equal_the_full_query_with_truncated_and_complete_lists(catalog, monkeypatch, chunk):  # type: ignore[no-untyped-def]
     refresh(top_n=8)  # truncated: pages run past the list and fall back
-    assert_same_as_full_query(catalog, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(selectors, "TERM_CHUNK", chunk)  # pages found in the list's first entries, or not
+        assert_same_as_full_query(catalog, monkeypatch)
     refresh(top_n=1000)  # the whole match set
-    assert_same_as_full_query(catalog, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(selectors, "TERM_CHUNK", chunk)
+        assert_same_as_full_query(catalog, monkeypatch)
 
 
 def test_changes_after_the_refresh_are_ranked_live(catalog, monkeypatch):  # type: ignore[no-untyped-def]
