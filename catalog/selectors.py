@@ -406,7 +406,12 @@ def _fetch_walk(
         columns = [c.name for c in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         if len(rows) < limit:
-            cursor.execute(f"SELECT count(*) FROM ({walk_sql}) w", walk_params)
+            # Did the walk stop at its cap? Counted without the filters (an index-only
+            # scan, not a second walk): a few more fallbacks, never a missed product.
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {source} true {keyset} LIMIT %s) w",
+                [*source_params, *key_params, WALK_CAP],
+            )
             if cursor.fetchone()[0] >= WALK_CAP:
                 return None
     return rows
