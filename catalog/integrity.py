@@ -143,6 +143,22 @@ CATALOG_CHECKS: tuple[Check, ...] = (
         "SELECT id FROM catalog_review WHERE rating IS NULL OR rating NOT BETWEEN 1 AND 5",
     ),
     Check(
+        "search lists",
+        "catalog_search_term holds a rank that is not the product's live rank for that word"
+        " (products unchanged since the list was computed; run refresh_analytics)",
+        "list entries",
+        """
+        SELECT t.query::text || ' product ' || e.id
+          FROM catalog_search_term t
+         CROSS JOIN LATERAL unnest(t.top_ids, t.top_ranks) AS e(id, rank)
+          JOIN catalog_product p ON p.id = e.id
+         WHERE p.is_listed
+           AND p.search_changed_at <= t.computed_at - interval '10 minutes'
+           AND (NOT p.search_vector @@ t.query OR ts_rank_cd(p.search_vector, t.query) <> e.rank)
+        """,
+        key="",
+    ),
+    Check(
         "audit partitions",
         "audit_log has no partition for these months (UTC; run manage.py audit_partitions)",
         "months",

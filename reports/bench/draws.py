@@ -281,7 +281,7 @@ def _search_words(rng: random.Random, pools: Pools) -> tuple[str, str]:
         return " ".join(rng.sample(pools.common_words, 2)), "two words"
     word = rng.choice(pools.common_words)
     i = rng.randrange(1, len(word))
-    return word[:i] + word[i + 1 :], "typo"  # a dropped letter: exercises the fuzzy fallback
+    return word[:i] + word[i + 1 :], "typo"  # a dropped letter: exercises typo correction
 
 
 def _category(rng: random.Random, pools: Pools) -> tuple[Category | None, str]:

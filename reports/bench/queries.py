@@ -99,7 +99,7 @@ SELECT code FROM promotions_promotion
 LAST_ORDER_SQL = "SELECT max(placed_at) FROM orders_order"
 
 # Search words that full-text search keeps (English stop words such as "the" are dropped:
-# a query of stop words only falls back to the fuzzy name match, see BENCHMARKS.md).
+# a query of stop words only matches nothing and goes to typo correction).
 SEARCHABLE_WORDS_SQL = """
 SELECT w FROM unnest(%s::text[]) AS w WHERE numnode(plainto_tsquery('english', w)) > 0
 """

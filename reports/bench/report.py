@@ -137,7 +137,7 @@ def render(run: BenchRun, env: dict[str, str]) -> str:
             " lines, a saved card and a wishlist for 200 shoppers, a quarter of them the heaviest reviewers;"
             " promotions and a shipping method when there are none) exist only for the run.",
             "- QP-01 times `product_listing` and then `search_facets`, as the search page does; draws mix"
-            " common words, rare words (1-2 product names), two-word queries and typos (fuzzy fallback), big"
+            " common words, rare words (1-2 product names), two-word queries and typos (typo correction), big"
             " and small category subtrees, price ranges from the price quantiles, every sort order.",
             "- QP-03 times `cart_page` (the cart page's one query); QP-04 times `order_place` (stock locks, order"
             " and items) in a savepoint rolled back after timing, so it excludes the commit's WAL flush; QP-09"

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from catalog.models import Review
+from tests.conftest import sql
 from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,6 +30,7 @@ def test_browse_search_filter_and_review(live_server, page: Page):  # type: igno
     ProductFactory(name="Pebble Speaker", slug="pebble", categories=[audio], variants=[{"price": Decimal("29.00")}])
     ReviewFactory(product=ProductFactory(slug="other", categories=[audio]), rating=5)
     UserFactory(email="reviewer@example.com", full_name="Robin Reviewer", password=PASSWORD)
+    sql("SELECT catalog_search_terms_refresh()")  # the words typo correction chooses from (hourly job)
 
     page.goto(f"{live_server.url}/")
     page.get_by_role("navigation", name="Categories").get_by_role("link", name="Electronics").first.click()
@@ -45,6 +47,7 @@ def test_browse_search_filter_and_review(live_server, page: Page):  # type: igno
     search = page.get_by_role("searchbox").first
     search.fill("hedphones")
     search.press("Enter")
+    expect(page.get_by_text("showing results for “headphones”")).to_be_visible()
     expect(page.get_by_role("link", name="Aurora Wireless Headphones")).to_be_visible()
     page.get_by_role("link", name="Aurora Wireless Headphones").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Aurora Wireless Headphones")

@@ -202,3 +202,12 @@ def test_facets_of_a_frequent_word_come_from_its_best_matches(catalog, monkeypat
     counts = {f["slug"]: f["count"] for f in full}
     assert all(f["count"] <= counts[f["slug"]] for f in sampled)
     assert sum(f["count"] for f in sampled if f["slug"] in {"outdoors", "home"}) <= 5
+
+
+def test_check_integrity_finds_a_wrong_rank_in_a_list(catalog):  # type: ignore[no-untyped-def]
+    from catalog.integrity import check_catalog
+
+    refresh()
+    assert not any("catalog_search_term" in problem for problem in check_catalog())
+    sql("UPDATE catalog_search_term SET top_ranks[1] = 42 WHERE query = to_tsquery('english', %s)", [WORD])
+    assert any("catalog_search_term" in problem for problem in check_catalog())
