@@ -209,21 +209,17 @@ def _cards(page_sql: str, order_by: str) -> str:
     """
 
 
-def _matches_cte(
-    mode: str, query: str, *, ranked: bool = True, within: int | None = None, cap: int | None = None
-) -> tuple[str, list[Any]]:
+def _matches_cte(mode: str, query: str, *, within: int | None = None, cap: int | None = None) -> tuple[str, list[Any]]:
     """The text matches as a materialized CTE ``m`` with the columns the filters and sort
-    orders read. Under row-level security the planner has no statistics for non-LEAKPROOF
-    operators (`@@`, `%>`, numeric comparisons) and guesses a price range matches one row,
-    so left to itself it may walk the price index and test every product against the
-    query; materialized, a search always starts from the GIN index and filters, sorts and
-    pages the matches before looking up the few cards it shows."""
+    orders read (not ranked: the caller ranks what passes its filters). Under row-level
+    security the planner has no statistics for non-LEAKPROOF operators (`@@`, numeric
+    comparisons) and guesses a price range matches one row, so left to itself it may walk
+    the price index and test every product against the query; materialized, a search
+    always starts from the GIN index and filters, sorts and pages the matches before
+    looking up the few cards it shows."""
     if mode != "fulltext":
         return "", []
-    match, rank = _MATCHES, "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))"
-    if not ranked:  # facet counts: no ranking
-        rank = "NULL"
-    params: list[Any] = [query] if ranked else []
+    params: list[Any] = []
     source = "catalog_listed_product p"
     if within is not None:
         # A small category: start from its products and test the words on each.
@@ -240,7 +236,7 @@ def _matches_cte(
         limit = " LIMIT %s"
         params.append(cap)
     return (
-        f"WITH m AS MATERIALIZED ( SELECT {_PAGE_COLUMNS}, ({rank})::float8 AS rank FROM {source} {match}{limit})",
+        f"WITH m AS MATERIALIZED ( SELECT {_PAGE_COLUMNS} FROM {source} {_MATCHES}{limit})",
         params,
     )
 
@@ -452,7 +448,7 @@ def _fetch(
                 return rows
     clauses, params = _where(filters, category_id)
     small = category_id is not None and _small_category(category_id)
-    cte, cte_params = _matches_cte(mode, filters.query, ranked=False, within=category_id if small else None)
+    cte, cte_params = _matches_cte(mode, filters.query, within=category_id if small else None)
     if cte:
         # Filter, sort and page the matches (the CTE is aliased p, so the shared filter
         # and sort fragments apply to it), then fetch the cards of that page only. Only
@@ -646,7 +642,7 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         cte_params: list[Any] = [SEARCH_TERM_GRACE, query, FACET_TERM_SAMPLE, query, query]
         partial = truncated or entries > FACET_TERM_SAMPLE
     else:
-        cte, cte_params = _matches_cte(mode, query, ranked=False, cap=FACET_SAMPLE)
+        cte, cte_params = _matches_cte(mode, query, cap=FACET_SAMPLE)
         sql = cte + rollup.format(sample="m")
         partial = False
     with connection.cursor() as cursor:
