@@ -107,16 +107,36 @@ def _listing(
     return render(request, template, context, status=status)
 
 
+# A category page's own parts (the category, its breadcrumbs and subcategories) change
+# only when staff edit the tree: cached per process for this long, so a renamed or moved
+# category shows its old name or place for up to that long. Unknown slugs are not cached.
+CATEGORY_PARTS_SECONDS = 60
+
+
+def _category_parts(slug: str) -> dict[str, Any] | None:
+    key = f"catalog:category-parts:v1:{slug}"
+    parts: dict[str, Any] | None = cache.get(key)
+    if parts is None:
+        category = selectors.category_get(slug=slug)
+        if category is None:
+            return None
+        parts = {
+            "category": category,
+            "ancestors": selectors.category_ancestors(category=category),
+            "children": list(selectors.category_children(category=category)),
+        }
+        cache.set(key, parts, CATEGORY_PARTS_SECONDS)
+    return parts
+
+
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    category = selectors.category_get(slug=slug)
-    if category is None:
+    parts = _category_parts(slug)
+    if parts is None:
         raise Http404("No such category")
-    context = {
-        "category": category,
-        "ancestors": selectors.category_ancestors(category=category),
-        "children": list(selectors.category_children(category=category)),
-    }
-    return _listing(request, template="catalog/category.html", category=category, with_query=False, context=context)
+    context = dict(parts)
+    return _listing(
+        request, template="catalog/category.html", category=parts["category"], with_query=False, context=context
+    )
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -190,13 +190,14 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD")
 
 # --- Cache ----------------------------------------------------------------------
 # Per process memory: it holds only public, shared page parts (the home page's
-# sections, catalog/views.py, for at most a minute) and nothing a shopper owns, so
-# nothing needs invalidating across processes and no cache server has to run.
+# sections and each category page's category, breadcrumbs and subcategories,
+# catalog/views.py, for at most a minute) and nothing a shopper owns, so nothing needs
+# invalidating across processes and no cache server has to run.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "shopwave",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
 

@@ -276,3 +276,19 @@ def test_home_sections_are_cached_for_a_minute(client, audio):  # type: ignore[n
     assert not any("catalog_listed_product" in q["sql"] for q in cached.captured_queries)
     cache.delete(views.HOME_SECTIONS_KEY)  # what expiry does after HOME_SECTIONS_SECONDS
     assert "Second Speaker" in client.get("/").content.decode()
+
+
+def test_a_category_page_caches_its_own_parts_for_a_minute(client, audio):  # type: ignore[no-untyped-def]
+    from catalog import views
+
+    ProductFactory(name="Aurora Speaker", slug="aurora", categories=[audio])
+    assert "<h1>Audio</h1>" in client.get("/c/audio/").content.decode()
+    type(audio).objects.filter(pk=audio.pk).update(name="Sound")
+    ProductFactory(name="Second Speaker", slug="second", categories=[audio])
+    html = client.get("/c/audio/").content.decode()
+    assert "<h1>Audio</h1>" in html, "the category's own parts: up to CATEGORY_PARTS_SECONDS old"
+    assert "Second Speaker" in html, "the products are always live"
+    cache.delete("catalog:category-parts:v1:audio")  # what expiry does
+    assert "<h1>Sound</h1>" in client.get("/c/audio/").content.decode()
+    assert client.get("/c/no-such-category/").status_code == 404
+    assert views.CATEGORY_PARTS_SECONDS == 60
