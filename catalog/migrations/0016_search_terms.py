@@ -28,8 +28,10 @@ from django.db import migrations, models
 from django.db.models.functions import Now
 
 FORWARD = """
--- Existing products: text unchanged since the lists below are computed; new ones: now.
-ALTER TABLE catalog_product ADD COLUMN search_changed_at timestamptz NOT NULL DEFAULT '-infinity';
+-- Existing products: text unchanged since long before the lists below are computed (a
+-- finite time: Python's datetime cannot hold -infinity); new ones: now.
+ALTER TABLE catalog_product ADD COLUMN search_changed_at timestamptz NOT NULL DEFAULT '1970-01-01 00:00:00+00'
+    CONSTRAINT catalog_product_search_changed_finite CHECK (isfinite(search_changed_at));
 ALTER TABLE catalog_product ALTER COLUMN search_changed_at SET DEFAULT now();
 CREATE INDEX catalog_product_searched_idx ON catalog_product (search_changed_at);
 

@@ -211,3 +211,14 @@ def test_check_integrity_finds_a_wrong_rank_in_a_list(catalog):  # type: ignore[
     assert not any("catalog_search_term" in problem for problem in check_catalog())
     sql("UPDATE catalog_search_term SET top_ranks[1] = 42 WHERE query = to_tsquery('english', %s)", [WORD])
     assert any("catalog_search_term" in problem for problem in check_catalog())
+
+
+def test_the_stamp_is_always_a_time_the_orm_can_load(catalog):  # type: ignore[no-untyped-def]
+    from django.db import IntegrityError, transaction
+
+    product = catalog["products"][0]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql("UPDATE catalog_product SET search_changed_at = '-infinity' WHERE id = %s", [product.pk])
+    # Products that existed before catalog 0016 carry its default for existing rows.
+    sql("UPDATE catalog_product SET search_changed_at = '1970-01-01 00:00:00+00' WHERE id = %s", [product.pk])
+    assert Product.objects.get(pk=product.pk).search_changed_at.year == 1970
