@@ -241,6 +241,13 @@ def _matches_cte(mode: str, query: str, *, within: int | None = None, cap: int |
     )
 
 
+def _keyset(keys: list[str], op: str, after: list[Any] | None) -> tuple[str, list[Any]]:
+    """The `after` cursor as a row comparison on the sort keys ("" for the first page)."""
+    if after is None:
+        return "", []
+    return f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})", list(after)
+
+
 # A frequent word's precomputed best matches (catalog_search_term, catalog/migrations/0016)
 # are trusted only for products whose search text has not changed since the list was
 # computed, minus this margin for transactions that were still open then; the products
@@ -330,11 +337,7 @@ def _fetch_from_term_list(
     truncated, entries = term
     keys, op, order_by = _ORDERING["relevance"]
     clauses, params = _where(filters, None)
-    keyset = ""
-    key_params: list[Any] = []
-    if after is not None:
-        keyset = f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})"
-        key_params = list(after)
+    keyset, key_params = _keyset(keys, op, after)
     rows_sql, rows_params = _term_rows(category_id)
     page_sql = f"""
         SELECT p.* FROM ({rows_sql}) p
@@ -346,12 +349,7 @@ def _fetch_from_term_list(
     query = filters.query
     rows: list[dict[str, Any]] = []
     for chunk in (TERM_CHUNK, entries) if entries > TERM_CHUNK else (entries,):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql, [SEARCH_TERM_GRACE, query, chunk, query, query, *rows_params, *params, *key_params, limit]
-            )
-            columns = [c.name for c in cursor.description]
-            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        rows = _rows(sql, [SEARCH_TERM_GRACE, query, chunk, query, query, *rows_params, *params, *key_params, limit])
         if len(rows) >= limit:
             return rows
     return None if truncated else rows
@@ -370,11 +368,7 @@ def _fetch_walk(
     keys, op, order_by = _ORDERING[filters.sort]
     clauses, params = _where(filters, None)
     direction = "DESC" if op == "<" else "ASC"
-    keyset = ""
-    key_params: list[Any] = []
-    if after is not None:
-        keyset = f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})"
-        key_params = list(after)
+    keyset, key_params = _keyset(keys, op, after)
     if category_id is not None:
         source, source_params = "catalog_category_listing p WHERE p.category_id = %s AND", [category_id]
     else:
@@ -397,13 +391,11 @@ def _fetch_walk(
          ORDER BY {", ".join(f"k{i} {direction}" for i in range(len(keys)))}
          LIMIT %s
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_cards(page_sql, order_by), [*walk_params, filters.query, limit])
-        columns = [c.name for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-        if len(rows) < limit:
-            # Did the walk stop at its cap? Counted without the filters (an index-only
-            # scan, not a second walk): a few more fallbacks, never a missed product.
+    rows = _rows(_cards(page_sql, order_by), [*walk_params, filters.query, limit])
+    if len(rows) < limit:
+        # Did the walk stop at its cap? Counted without the filters (an index-only scan,
+        # not a second walk): a few more fallbacks, never a missed product.
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {source} true {keyset} LIMIT %s) w",
                 [*source_params, *key_params, WALK_CAP],
@@ -417,11 +409,7 @@ def _fetch(
     filters: ListingFilters, mode: str, after: list[Any] | None, limit: int, category_id: int | None
 ) -> list[dict[str, Any]]:
     keys, op, order_by = _ORDERING[filters.sort]
-    keyset = ""
-    key_params: list[Any] = []
-    if after is not None:
-        keyset = f"AND ({', '.join(keys)}) {op} ({', '.join(['%s'] * len(after))})"
-        key_params = list(after)
+    keyset, key_params = _keyset(keys, op, after)
     if mode == "all" and category_id is not None:
         # A category page: one ordered range scan of the category listing, whatever the
         # category's size; the listing's columns carry the sort keys (aliased p).
@@ -433,10 +421,7 @@ def _fetch(
              ORDER BY {order_by}
              LIMIT %s
         """
-        with connection.cursor() as cursor:
-            cursor.execute(_cards(page_sql, order_by), [category_id, *params, *key_params, limit])
-            columns = [c.name for c in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return _rows(_cards(page_sql, order_by), [category_id, *params, *key_params, limit])
     if mode == "fulltext":
         term = _term_list(filters.query)
         if term is not None:
@@ -485,10 +470,7 @@ def _fetch(
         """
         sql = _cards(page_sql, order_by)
         sql_params = [*params, *key_params, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, sql_params)
-        columns = [c.name for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return _rows(sql, sql_params)
 
 
 # A search within a category either starts from the text matches and keeps the
