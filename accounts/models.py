@@ -48,7 +48,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField("email address", max_length=254, unique=True)
+    email = models.EmailField("email address", max_length=254)
     full_name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(default=False, help_text="Can log in to the back office.")
     is_active = models.BooleanField(default=True)
@@ -64,6 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         db_table = "accounts_user"
         ordering = ["email"]
         constraints = [
+            # A constraint rather than unique=True: the field option adds a second,
+            # varchar_pattern_ops index for LIKE 'x%' that nothing queries.
+            models.UniqueConstraint(fields=["email"], name="accounts_user_email_key"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="accounts_user_email_lowercase"),
             models.CheckConstraint(condition=~Q(email=""), name="accounts_user_email_not_empty"),
         ]
@@ -134,7 +137,7 @@ class PaymentMethod(models.Model):
         DISCOVER = "discover", "Discover"
         OTHER = "other", "Card"
 
-    user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="payment_methods")
+    user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="payment_methods", db_index=False)
     processor_token = models.CharField(max_length=64)
     brand = models.CharField(max_length=20, choices=Brand.choices)
     last4 = models.CharField(max_length=4)
@@ -245,7 +248,7 @@ class SellerMember(models.Model):
         OWNER = "owner", "Owner"
         STAFF = "staff", "Staff"
 
-    seller = models.ForeignKey(Seller, on_delete=models.DB_CASCADE, related_name="memberships")
+    seller = models.ForeignKey(Seller, on_delete=models.DB_CASCADE, related_name="memberships", db_index=False)
     user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="seller_memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -36,6 +36,7 @@ class Category(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="children",
         help_text="Leave empty for a top-level category.",
+        db_index=False,  # catalog_category_sibling_idx (parent, position) serves it
     )
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
@@ -65,9 +66,9 @@ class Product(models.Model):
         ARCHIVED = "archived", "Archived"
 
     # NO ACTION in the database: sellers with products are deactivated, not deleted.
-    seller = models.ForeignKey(Seller, on_delete=models.DO_NOTHING, related_name="products")
+    seller = models.ForeignKey(Seller, on_delete=models.DO_NOTHING, related_name="products", db_index=False)
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
+    slug = models.SlugField(max_length=220, db_index=False)
     description = models.TextField(blank=True)
     brand = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -111,6 +112,7 @@ class Product(models.Model):
         db_table = "catalog_product"
         ordering = ["name"]
         constraints = [
+            models.UniqueConstraint(fields=["slug"], name="catalog_product_slug_key"),
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "active", "archived"]), name="catalog_product_status"
             ),
@@ -145,8 +147,8 @@ class Product(models.Model):
 
 
 class ProductCategory(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE)
-    category = models.ForeignKey(Category, on_delete=models.DB_CASCADE)
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.DB_CASCADE, db_index=False)
 
     class Meta:
         db_table = "catalog_product_category"
@@ -158,7 +160,7 @@ class ProductCategory(models.Model):
 
 
 class ProductImage(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="images")
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="images", db_index=False)
     url = models.CharField(max_length=500, help_text="Path or URL of the image.")
     alt_text = models.CharField(max_length=200, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -173,8 +175,8 @@ class ProductImage(models.Model):
 
 
 class Variant(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="variants")
-    sku = models.CharField("SKU", max_length=64, unique=True)
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="variants", db_index=False)
+    sku = models.CharField("SKU", max_length=64)
     name = models.CharField(max_length=120, help_text="e.g. 'Black / 128 GB'")
     attributes = models.JSONField(default=dict, blank=True, help_text='e.g. {"colour": "black", "storage": "128 GB"}')
     price = models.DecimalField(max_digits=12, decimal_places=2)
@@ -188,6 +190,7 @@ class Variant(models.Model):
         db_table = "catalog_variant"
         ordering = ["product", "position", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["sku"], name="catalog_variant_sku_key"),
             models.CheckConstraint(condition=Q(stock__gte=0), name="catalog_variant_stock_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="catalog_variant_price_not_negative"),
             models.CheckConstraint(condition=~Q(sku=""), name="catalog_variant_sku_not_empty"),
@@ -215,7 +218,7 @@ class Review(models.Model):
         PUBLISHED = "published", "Published"
         REJECTED = "rejected", "Rejected"
 
-    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="reviews")
+    product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="reviews", db_index=False)
     user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="reviews")
     # Shown with the review: accounts are private (RLS), so the name is copied at writing
     # time by the database (first word of the reviewer's full name, or "A shopper").
@@ -253,7 +256,7 @@ class Review(models.Model):
 
 
 class WishlistItem(models.Model):
-    user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="wishlist_items")
+    user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="wishlist_items", db_index=False)
     product = models.ForeignKey(Product, on_delete=models.DB_CASCADE, related_name="wishlisted_by")
     created_at = models.DateTimeField(auto_now_add=True)
 

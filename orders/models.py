@@ -34,7 +34,7 @@ class Cart(models.Model):
 
 
 class CartItem(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.DB_CASCADE, related_name="items")
+    cart = models.ForeignKey(Cart, on_delete=models.DB_CASCADE, related_name="items", db_index=False)
     variant = models.ForeignKey(Variant, on_delete=models.DB_CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -124,8 +124,8 @@ class Order(models.Model):
         REFUNDED = "refunded", "Refunded"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
 
-    number = models.CharField(max_length=20, unique=True, editable=False)
-    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="orders")
+    number = models.CharField(max_length=20, editable=False)
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="orders", db_index=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
     currency = models.CharField(max_length=3, default="USD")
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
@@ -184,6 +184,7 @@ class Order(models.Model):
                 condition=Q(total=F("subtotal") - F("discount") + F("shipping") + F("tax")),
                 name="orders_order_total",
             ),
+            models.UniqueConstraint(fields=["number"], name="orders_order_number_key"),
             models.UniqueConstraint(fields=["user", "idempotency_key"], name="orders_order_idempotency"),
         ]
         indexes = [
@@ -197,9 +198,9 @@ class Order(models.Model):
 
 class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.DB_CASCADE, related_name="items")
-    variant = models.ForeignKey(Variant, on_delete=models.DO_NOTHING, related_name="+")
-    product = models.ForeignKey(Product, on_delete=models.DO_NOTHING, related_name="+")
-    seller = models.ForeignKey(Seller, on_delete=models.DO_NOTHING, related_name="order_items")
+    variant = models.ForeignKey(Variant, on_delete=models.DO_NOTHING, related_name="+", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.DO_NOTHING, related_name="+", db_index=False)
+    seller = models.ForeignKey(Seller, on_delete=models.DO_NOTHING, related_name="order_items", db_index=False)
     product_name = models.CharField(max_length=200)
     variant_name = models.CharField(max_length=120)
     sku = models.CharField(max_length=64)
@@ -270,7 +271,7 @@ class PaymentTransaction(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     processor_reference = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(max_length=80)
     error_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -278,6 +279,7 @@ class PaymentTransaction(models.Model):
         db_table = "orders_payment_transaction"
         ordering = ["created_at", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="orders_payment_transaction_idempotency_key_key"),
             models.CheckConstraint(
                 condition=Q(kind__in=["authorize", "capture", "refund", "void"]), name="orders_payment_kind"
             ),
@@ -298,7 +300,7 @@ class SellerPayout(models.Model):
         PENDING = "pending", "Pending"
         PAID = "paid", "Paid"
 
-    seller = models.ForeignKey(Seller, on_delete=models.DO_NOTHING, related_name="payouts")
+    seller = models.ForeignKey(Seller, on_delete=models.DO_NOTHING, related_name="payouts", db_index=False)
     period = models.DateField(help_text="First day of the month paid out.")
     currency = models.CharField(max_length=3, default="USD")
     lines = models.PositiveIntegerField()

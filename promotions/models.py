@@ -73,7 +73,7 @@ class Promotion(models.Model):
 class PromotionUsage(models.Model):
     """How often one shopper has used one promotion; kept by the redemption trigger."""
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.DB_CASCADE, related_name="usages")
+    promotion = models.ForeignKey(Promotion, on_delete=models.DB_CASCADE, related_name="usages", db_index=False)
     user = models.ForeignKey(User, on_delete=models.DB_CASCADE, related_name="promotion_usages")
     uses = models.PositiveIntegerField(default=0)
 
@@ -88,7 +88,7 @@ class PromotionUsage(models.Model):
 class Redemption(models.Model):
     """One promotion used by one order. Inserting one bumps both counters (trigger)."""
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.DO_NOTHING, related_name="redemptions")
+    promotion = models.ForeignKey(Promotion, on_delete=models.DO_NOTHING, related_name="redemptions", db_index=False)
     order = models.OneToOneField("orders.Order", on_delete=models.DB_CASCADE, related_name="redemption")
     user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="+")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
