@@ -11,10 +11,11 @@ How it works
 - Word lists (the category tree, brands, names, streets, sentence templates) are sent
   once as JSON and unpacked into small temporary tables; every row is then built by
   INSERT ... SELECT over generate_series, joining those tables. No Python loop per row.
-- Ids of categories, sellers, users and products are reserved up front (the identity
-  sequences are advanced past the block), so every staged row knows the ids it refers to.
-  Products, variants and reviews are staged in temporary tables first; the products are
-  then inserted once, with their derived values already computed from the staged rows.
+- Ids of categories, sellers, users, products and variants are reserved up front (the
+  identity sequences are advanced past the block), so every staged row knows the ids it
+  refers to. Products, variants and reviews are staged in temporary tables first, then
+  the orders (orders.datagen.stage_orders); the products and reviews are then inserted
+  once, with their derived values already computed from the staged rows.
 - The whole load is one transaction: on any error nothing is written.
 
 Triggers
@@ -32,6 +33,8 @@ Triggers
     product.search_vector name A, brand B, category names C (ordered by category id),
                           description D: the expression of catalog_product_search_vector()
     rating_sum/count      published reviews only (and the per-star counters stars_1..5)
+    product.units_sold    units on the staged paid..delivered order lines
+    review.is_verified_purchase  the author has a staged delivered line of the product
   Bulk loads are NOT audited row by row: the audit triggers are among those disabled (a
   log of two million generated reviews would be noise, and slow). The deferred
   constraint triggers (every product has a variant) are disabled too; the generator
@@ -55,7 +58,7 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from accounts.demo import DEMO_PASSWORD
-from orders.datagen import ORDER_TABLES, load_orders, refresh_analytics
+from orders.datagen import ORDER_TABLES, insert_orders, refresh_analytics, stage_orders
 
 # The data are dated up to this instant (fixed, so that a seed always gives the same rows).
 DATA_END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -2297,7 +2300,7 @@ SELECT y.i, y.id, y.top_no, y.top_slug, y.category_id, y.second_category_id, y.s
 # 1-4 variants: a run of consecutive options (sizes, capacities...) priced from the base.
 SQL_STAGE_VARIANTS = """
 CREATE TEMP TABLE gen_variant ON COMMIT DROP AS
-SELECT p.id AS product_id, v.k AS position,
+SELECT %(variant_base)s::bigint + row_number() OVER (ORDER BY p.id, v.k) AS id, p.id AS product_id, v.k AS position,
        p.sku_prefix || '-' || lpad(p.i::text, 7, '0') || '-' || (v.k + 1) AS sku,
        CASE WHEN x.second IS NULL THEN s.options[x.start + v.k]
             ELSE x.second || ' / ' || s.options[x.start + v.k] END AS name,
@@ -2400,7 +2403,8 @@ SELECT p.id, p.seller_id, p.name, p.slug, p.description, p.brand, p.status, 'USD
        CASE WHEN %(bulk)s THEN coalesce(r.stars_3, 0) ELSE 0 END,
        CASE WHEN %(bulk)s THEN coalesce(r.stars_4, 0) ELSE 0 END,
        CASE WHEN %(bulk)s THEN coalesce(r.stars_5, 0) ELSE 0 END,
-       0,
+       -- orders_order_count_units_sold: units on paid..delivered lines (staged by orders.datagen)
+       CASE WHEN %(bulk)s THEN coalesce(us.n, 0) ELSE 0 END,
        -- catalog_product_search_vector(): name A, brand B, category names (by id) C, description D
        CASE WHEN %(bulk)s THEN
            setweight(to_tsvector('english', p.name), 'A')
@@ -2412,6 +2416,7 @@ SELECT p.id, p.seller_id, p.name, p.slug, p.description, p.brand, p.status, 'USD
        p.created_at
   FROM gen_product p
   JOIN accounts_seller s ON s.id = p.seller_id
+  LEFT JOIN gen_sold us ON us.product_id = p.id
   LEFT JOIN (SELECT product_id, min(price) FILTER (WHERE is_active) AS min_price
                FROM gen_variant GROUP BY product_id) v ON v.product_id = p.id
   LEFT JOIN (SELECT product_id, sum(rating)::int AS rating_sum, count(*)::int AS rating_count,
@@ -2439,9 +2444,9 @@ INSERT INTO catalog_product_image (product_id, url, alt_text, position)
 SELECT id, '/static/img/products/' || top_slug || '.svg', left(name, 200), 0 FROM gen_product
 """
 SQL_VARIANTS = """
-INSERT INTO catalog_variant (product_id, sku, name, attributes, price, stock, low_stock_threshold, is_active,
+INSERT INTO catalog_variant (id, product_id, sku, name, attributes, price, stock, low_stock_threshold, is_active,
                              position, updated_at)
-SELECT product_id, sku, name, attributes, price, stock, low_stock_threshold, is_active, position, updated_at
+SELECT id, product_id, sku, name, attributes, price, stock, low_stock_threshold, is_active, position, updated_at
   FROM gen_variant
 """
 SQL_REVIEWS = """
@@ -2459,12 +2464,16 @@ SELECT r.product_id, u.id,
            CASE WHEN b.n = 3
                 THEN tx.s_c[1 + floor(pg_temp.rnd(%(seed)s, 'review_c', r.j) * cardinality(tx.s_c))::int] END),
            '{noun}', p.noun_lower), '{brand}', p.brand),
-       -- verified purchase: derived from delivered orders, and there are none yet
-       r.status, false, r.created_at, r.created_at, r.moderated_at
+       r.status,
+       -- catalog_review_has_delivered_purchase: a delivered line of the product (staged by
+       -- orders.datagen); with triggers on, set after the orders are in
+       %(bulk)s AND vp.j IS NOT NULL,
+       r.created_at, r.created_at, r.moderated_at
   FROM gen_review r
   JOIN accounts_user u ON u.id = %(user_base)s::bigint + r.user_no
   JOIN gen_review_text tx ON tx.rating = r.rating
   JOIN gen_reviewable p ON p.id = r.product_id
+  LEFT JOIN gen_verified vp ON vp.j = r.j
  CROSS JOIN LATERAL (SELECT 1 + floor(pg_temp.rnd(%(seed)s, 'review_length', r.j) * 3)::int AS n) b
 """
 
@@ -2489,6 +2498,7 @@ RESERVED_ID_TABLES = (
     "accounts_seller",
     "accounts_user",
     "catalog_product",
+    "catalog_variant",
     "promotions_promotion",
     "orders_order",
 )
@@ -2583,8 +2593,14 @@ def generate(*, scale: str, seed: int = 42, out: Writer | None = None, bulk: boo
         log.step("word lists and category tree (temp)", None, time.monotonic() - t0)
 
         with _load_mode(cursor, log, bulk=use_bulk):
-            user_base = _load(runner, spec, tree, vocabulary, counts, password, use_bulk)
-        load_orders(runner, spec, user_base=user_base, counts=counts, bulk=use_bulk)
+            staged = _stage_catalog(runner, spec, tree, vocabulary, counts, password)
+            # The orders are staged before the catalog is inserted, so that the values
+            # they drive (units sold, verified purchases) go into the rows' one insert.
+            orders = stage_orders(
+                runner, spec, user_base=staged["user_base"], variant_base=staged["variant_base"], counts=counts
+            )
+            _insert_catalog(runner, counts, staged, use_bulk)
+        insert_orders(runner, orders, counts=counts, bulk=use_bulk)
         cursor.execute(SQL_DROP_STAGING)
         # The category listing (catalog 0013) from the final products: its triggers were
         # off for the bulk catalog load and the orders load sets units_sold set-based.
@@ -2626,16 +2642,19 @@ def generate(*, scale: str, seed: int = 42, out: Writer | None = None, bulk: boo
     return counts
 
 
-def _load(
+def _stage_catalog(
     runner: _Runner,
     spec: Scale,
     tree: TreeRows,
     vocabulary: dict[str, Any],
     counts: dict[str, int],
     password: str,
-    use_bulk: bool,
-) -> int:
-    """Load the catalog; return the id before the first customer's."""
+) -> dict[str, Any]:
+    """Insert categories, sellers and customers; stage products, variants and reviews.
+
+    Returns the parameters of the catalog's inserts, among them `user_base` (the id
+    before the first customer's) and `variant_base` (before the first variant's).
+    """
     log = runner.log
     # Reserve id blocks: the rows generated refer to each other by these ids.
     n_customers, n_sellers = spec.customers, spec.sellers
@@ -2680,7 +2699,9 @@ def _load(
         "qualified": spec.qualified,
     }
     runner.step("products (staged)", SQL_STAGE_PRODUCTS, product_params)
-    runner.step("variants (staged)", SQL_STAGE_VARIANTS)
+    n_variants = int(runner.scalar("SELECT coalesce(sum(n_variants), 0) FROM gen_product"))
+    variant_base = _reserve_ids(runner, "catalog_variant", max(n_variants, 1))
+    runner.step("variants (staged)", SQL_STAGE_VARIANTS, {"variant_base": variant_base})
     reviewable = runner.step("reviewable products (staged)", SQL_STAGE_REVIEWABLE)
     review_params = {
         "n": spec.reviews,
@@ -2693,13 +2714,17 @@ def _load(
         "user_base": user_base,
     }
     runner.step("reviews (staged)", SQL_STAGE_REVIEWS, review_params)
+    return {**review_params, "variant_base": variant_base}
 
-    counts["products"] = runner.step("catalog_product", SQL_PRODUCTS, {"bulk": use_bulk})
+
+def _insert_catalog(runner: _Runner, counts: dict[str, int], staged: dict[str, Any], use_bulk: bool) -> None:
+    """Insert the staged products, category links, images, variants and reviews."""
+    params = {**staged, "bulk": use_bulk}
+    counts["products"] = runner.step("catalog_product", SQL_PRODUCTS, params)
     counts["product_categories"] = runner.step("catalog_product_category", SQL_PRODUCT_CATEGORIES)
     counts["images"] = runner.step("catalog_product_image", SQL_IMAGES)
     counts["variants"] = runner.step("catalog_variant", SQL_VARIANTS)
-    counts["reviews"] = runner.step("catalog_review", SQL_REVIEWS, review_params)
-    return user_base
+    counts["reviews"] = runner.step("catalog_review", SQL_REVIEWS, params)
 
 
 @contextmanager

@@ -1,6 +1,11 @@
 """Generated orders, promotions, shipping methods and tax rates: set-based, deterministic.
 
-Called by catalog.datagen.generate after the catalog is loaded, in the same transaction.
+Called by catalog.datagen.generate in its transaction, in two steps: stage_orders after
+the catalog is staged (the lines need the variants' reserved ids and the products'
+popularity ranks) and before it is inserted, so that units sold and verified purchases
+go into the products' and reviews' one insert (a later UPDATE would write half a
+gigabyte of products and their indexes a second time: 4-5 minutes at full scale);
+insert_orders after the catalog is in.
 Every pseudo-random number is pg_temp.rnd(seed, stream, i), as in catalog.datagen.
 
 Shape
@@ -21,10 +26,11 @@ Shape
   totals, the rounding remainder going to the largest line.
 
 Triggers
-The user triggers of the order, promotion and reference tables (and of catalog_product
-and catalog_review, for the two derived values set here) are disabled while this loads,
-at every scale: the state machine would refuse historical rows, and the status history,
-counters and audit rows are written here instead. Every derived value is set as the
+The user triggers of the order, promotion and reference tables are disabled while this
+loads, at every scale (with row triggers on, also catalog_product's and catalog_review's
+around the UPDATE that sets the two derived values there): the state machine would
+refuse historical rows, and the status history, counters and audit rows are written
+here instead. Every derived value is set as the
 triggers would: status history, payment transactions, promotion uses_count and usage
 rows, product.units_sold (paid..delivered lines) and reviews' is_verified_purchase (a
 delivered line of the product). Stock is the generated current stock (not decremented).
@@ -87,7 +93,7 @@ TAX_RATES: tuple[tuple[str, str, str, str], ...] = (
 )
 TAX_VALID_FROM = date(2020, 1, 1)
 
-# Tables written; their user triggers are disabled during the load.
+# Tables written; their user triggers are disabled from stage_orders to the end of insert_orders.
 ORDER_TABLES = (
     "orders_shipping_method",
     "orders_tax_rate",
@@ -98,10 +104,12 @@ ORDER_TABLES = (
     "orders_order_item",
     "orders_order_status_history",
     "orders_payment_transaction",
-    "catalog_product",
-    "catalog_review",
 )
-ANALYZED_TABLES = ORDER_TABLES
+# With row triggers on (demo, small), the two values the orders drive are set by an
+# UPDATE after the orders are in, with these tables' triggers disabled for it; in bulk
+# mode catalog.datagen writes them in the rows' insert from gen_sold and gen_verified.
+DERIVED_CATALOG_TABLES = ("catalog_product", "catalog_review")
+ANALYZED_TABLES = ORDER_TABLES + DERIVED_CATALOG_TABLES
 # Bulk mode: their foreign keys, unique constraints (unless a foreign key refers to one)
 # and secondary indexes are dropped for the load and re-created after it. Primary keys
 # and check constraints stay.
@@ -329,7 +337,7 @@ SELECT (row_number() OVER (ORDER BY rv.r) - 1)::bigint AS r, p.id AS product_id,
   JOIN accounts_seller s ON s.id = p.seller_id
   JOIN (SELECT product_id, array_agg(id ORDER BY id) AS ids, array_agg(name ORDER BY id) AS names,
                array_agg(sku ORDER BY id) AS skus, array_agg(price ORDER BY id) AS prices
-          FROM catalog_variant WHERE is_active GROUP BY product_id) v ON v.product_id = p.id
+          FROM gen_variant WHERE is_active GROUP BY product_id) v ON v.product_id = p.id
 """
 # Lines: product of rank floor(m * u ** zipf); two lines of one product take different
 # variants where it has several.
@@ -451,23 +459,39 @@ UPDATE promotions_promotion p
          ON r.promotion_id = g.id
  WHERE p.id = g.id
 """
+# What the staged lines drive in the catalog: units sold per product (paid..delivered
+# lines) and the staged reviews (catalog.datagen's gen_review) whose author has a
+# delivered line of the product. The reviews are the small side of the join (hashed),
+# the lines are read once.
+SQL_STAGE_SOLD = """
+CREATE TEMP TABLE gen_sold ON COMMIT DROP AS
+SELECT g.product_id, sum(i.qty)::int AS n
+  FROM gen_item i JOIN gen_sellable g ON g.r = i.r
+ WHERE i.sold
+ GROUP BY g.product_id
+"""
+SQL_STAGE_VERIFIED = """
+CREATE TEMP TABLE gen_verified ON COMMIT DROP AS
+SELECT DISTINCT rv.j
+  FROM gen_item i
+  JOIN gen_sellable g ON g.r = i.r
+  JOIN gen_review rv ON rv.user_no = i.user_no AND rv.product_id = g.product_id
+ WHERE i.delivered
+"""
 SQL_UNITS_SOLD = """
 UPDATE catalog_product p SET units_sold = s.n
-  FROM (SELECT g.product_id, sum(i.qty) AS n
-          FROM gen_item i JOIN gen_sellable g ON g.r = i.r
-         WHERE i.sold GROUP BY g.product_id) s
+  FROM gen_sold s
  WHERE p.id = s.product_id AND p.units_sold IS DISTINCT FROM s.n
 """
 SQL_VERIFIED = """
 UPDATE catalog_review r SET is_verified_purchase = true
-  FROM (SELECT DISTINCT %(user_base)s::bigint + i.user_no AS user_id, g.product_id
-          FROM gen_item i JOIN gen_sellable g ON g.r = i.r
-         WHERE i.delivered) d
- WHERE r.user_id = d.user_id AND r.product_id = d.product_id AND NOT r.is_verified_purchase
+  FROM gen_review g JOIN gen_verified v ON v.j = g.j
+ WHERE r.user_id = %(user_base)s::bigint + g.user_no AND r.product_id = g.product_id AND NOT r.is_verified_purchase
 """
 SQL_DROP_STAGING = """
 DROP TABLE IF EXISTS pg_temp.gen_ship, pg_temp.gen_rate, pg_temp.gen_path, pg_temp.gen_promo, pg_temp.gen_day,
-    pg_temp.gen_order, pg_temp.gen_sellable, pg_temp.gen_item, pg_temp.gen_total
+    pg_temp.gen_order, pg_temp.gen_sellable, pg_temp.gen_item, pg_temp.gen_total, pg_temp.gen_sold,
+    pg_temp.gen_verified
 """
 
 
@@ -506,32 +530,30 @@ class _Rebuild:
                 cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
 
 
-def load_orders(runner: _Runner, spec: Scale, *, user_base: int, counts: dict[str, int], bulk: bool = False) -> None:
-    """Load shipping, tax, promotions and orders; set the derived values they drive.
+def stage_orders(
+    runner: _Runner, spec: Scale, *, user_base: int, variant_base: int, counts: dict[str, int]
+) -> dict[str, Any]:
+    """Insert shipping methods, tax rates and promotions; stage the orders and their lines.
 
-    Runs in the generator's transaction, after the catalog (it reads gen_reviewable and
-    gen_product). The triggers of ORDER_TABLES are disabled for the block and re-enabled
-    at its end; in bulk mode the constraints and indexes of REBUILT_TABLES are dropped
-    for it and re-created at its end. On an error the transaction's rollback restores
-    them.
+    Runs in the generator's transaction after catalog.datagen has staged the catalog (it
+    reads gen_reviewable, gen_product, gen_variant with their reserved ids, and
+    gen_review) and before the catalog is inserted, which takes units sold and verified
+    purchases from gen_sold and gen_verified. Disables the user triggers of ORDER_TABLES
+    until insert_orders; on an error the transaction's rollback restores them. Returns
+    insert_orders' parameters ({"n": 0} when the scale has no orders).
     """
     from catalog.datagen import _reserve_ids
 
     cursor = runner.cursor
-    log = runner.log
+    cursor.execute(SQL_DROP_STAGING)
     n = spec.orders
     if n < 1:
-        return
+        cursor.execute("CREATE TEMP TABLE gen_sold (product_id bigint, n int) ON COMMIT DROP")
+        cursor.execute("CREATE TEMP TABLE gen_verified (j bigint) ON COMMIT DROP")
+        return {"n": 0}
     for table in ORDER_TABLES:
         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
     cursor.execute("SET LOCAL work_mem = '1GB'")
-    cursor.execute(SQL_DROP_STAGING)
-    rebuild: _Rebuild | None = None
-    if bulk:
-        t0 = time.monotonic()
-        rebuild = _Rebuild(cursor)
-        rebuild.drop(cursor)
-        log.step("order indexes and keys dropped", None, time.monotonic() - t0)
 
     shipping = [
         {
@@ -567,6 +589,7 @@ def load_orders(runner: _Runner, spec: Scale, *, user_base: int, counts: dict[st
         "order_base": order_base,
         "number_base": number_base,
         "user_base": user_base,
+        "variant_base": variant_base,
         "customers": spec.customers,
         "heavy_every": HEAVY_EVERY,
         "heavy_share": HEAVY_SHARE,
@@ -584,6 +607,30 @@ def load_orders(runner: _Runner, spec: Scale, *, user_base: int, counts: dict[st
     params["sellable"] = runner.step("sellable products (staged)", SQL_STAGE_SELLABLE, params)
     runner.step("order lines (staged)", SQL_STAGE_ITEMS, params)
     runner.step("order totals (staged)", SQL_STAGE_TOTALS, params)
+    runner.step("units sold per product (staged)", SQL_STAGE_SOLD, params)
+    runner.step("verified purchases (staged)", SQL_STAGE_VERIFIED, params)
+    return params
+
+
+def insert_orders(runner: _Runner, params: dict[str, Any], *, counts: dict[str, int], bulk: bool = False) -> None:
+    """Insert the orders staged by stage_orders, after the catalog; re-enable the triggers.
+
+    In bulk mode the constraints and indexes of REBUILT_TABLES are dropped for the
+    inserts and re-created at the end; with triggers on, units sold and verified
+    purchases are set here (the catalog's insert left them to the triggers, which had
+    no orders to look at). On an error the transaction's rollback restores everything.
+    """
+    cursor = runner.cursor
+    log = runner.log
+    if params["n"] < 1:
+        return
+    rebuild: _Rebuild | None = None
+    if bulk:
+        t0 = time.monotonic()
+        rebuild = _Rebuild(cursor)
+        rebuild.drop(cursor)
+        log.step("order indexes and keys dropped", None, time.monotonic() - t0)
+
     counts["orders"] = runner.step("orders_order", SQL_ORDERS, params)
     counts["order_items"] = runner.step("orders_order_item", SQL_ITEMS, params)
     counts["status_history"] = runner.step("orders_order_status_history", SQL_HISTORY, params)
@@ -591,14 +638,19 @@ def load_orders(runner: _Runner, spec: Scale, *, user_base: int, counts: dict[st
     counts["redemptions"] = runner.step("promotions_redemption", SQL_REDEMPTIONS, params)
     counts["promotion_usages"] = runner.step("promotions_usage", SQL_USAGES, params)
     runner.step("promotion uses_count", SQL_PROMOTION_COUNTS, params)
-    runner.step("product.units_sold", SQL_UNITS_SOLD, params)
-    runner.step("review.is_verified_purchase", SQL_VERIFIED, params)
+    if not bulk:
+        _run_queued_checks(cursor)
+        for table in DERIVED_CATALOG_TABLES:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        runner.step("product.units_sold", SQL_UNITS_SOLD, params)
+        runner.step("review.is_verified_purchase", SQL_VERIFIED, params)
+        _run_queued_checks(cursor)
+        for table in DERIVED_CATALOG_TABLES:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
     t0 = time.monotonic()
     cursor.execute(SQL_DROP_STAGING)
-    # Run the queued foreign-key checks now (ALTER TABLE refuses pending trigger events).
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    _run_queued_checks(cursor)
     if rebuild is not None:
         log.step("queued foreign keys checked", None, time.monotonic() - t0)
         t0 = time.monotonic()
@@ -611,6 +663,13 @@ def load_orders(runner: _Runner, spec: Scale, *, user_base: int, counts: dict[st
     for table in ORDER_TABLES:
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     log.step("foreign keys checked, triggers on", None, time.monotonic() - t0)
+
+
+def _run_queued_checks(cursor: Any) -> None:
+    """Run the queued deferred checks (foreign keys) now: ALTER TABLE refuses a table
+    with pending trigger events. Every deferrable constraint here is INITIALLY DEFERRED."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def refresh_analytics(cursor: Any) -> list[tuple[Any, ...]]:

@@ -205,3 +205,23 @@ def test_small_scale_orders() -> None:
         "    FROM orders_order GROUP BY user_id) t"
     )
     assert top_share > 0.05
+
+
+def test_check_integrity_finds_wrong_verified_purchase_flags() -> None:
+    generate(scale="demo", seed=42)
+    [(verified,)] = sql("SELECT count(*) FROM catalog_review WHERE is_verified_purchase")
+    assert verified > 0  # the generator derived some from delivered lines
+    assert failed_checks() == []
+    # Flip one flag each way past the moderation trigger (which would re-derive it).
+    sql("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE needs no queued checks
+    sql("ALTER TABLE catalog_review DISABLE TRIGGER USER")
+    sql(
+        "UPDATE catalog_review SET is_verified_purchase = NOT is_verified_purchase"
+        " WHERE id IN ((SELECT min(id) FROM catalog_review WHERE is_verified_purchase),"
+        "              (SELECT min(id) FROM catalog_review WHERE NOT is_verified_purchase))"
+    )
+    sql("SET CONSTRAINTS ALL IMMEDIATE")
+    sql("ALTER TABLE catalog_review ENABLE TRIGGER USER")
+    [wrong] = [r for r in failed_checks() if r.name == "verified purchases"]
+    assert wrong.count == 2
+    assert [r.name for r in failed_checks()] == ["verified purchases"]
