@@ -139,6 +139,31 @@ def test_bad_listing_parameters_get_400_or_a_clean_fallback(client, audio, param
         assert response.status_code in (200, 400), (url, params, response.status_code)
 
 
+def test_the_filter_form_shows_what_was_entered_escaped_with_its_errors(client, audio):  # type: ignore[no-untyped-def]
+    """The filter controls are rendered in Python (catalog.forms): values come back as
+    typed, escaped, the chosen options selected, invalid fields marked for assistive tech."""
+    ProductFactory(categories=[audio])
+    body = client.get(
+        "/c/audio/", {"min_price": '"><script>x</script>', "max_price": "80", "min_rating": "3", "in_stock": "on"}
+    ).content.decode()
+    assert "<script>x</script>" not in body
+    assert re.search(
+        r'<input type="number" name="min_price" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"'
+        r' aria-describedby="id_min_price_error" aria-invalid="true" id="id_min_price"',
+        body,
+    )
+    assert '<ul class="errorlist" id="id_min_price_error"><li>Enter a number.</li></ul>' in body
+    assert (
+        '<input type="number" name="max_price" value="80" id="id_max_price" max="1000000" min="0" step="0.01">' in body
+    )
+    assert '<option value="3" selected>3★ &amp; up</option>' in body
+    assert body.count(" selected>") == 2  # the rating and the sort order
+    assert '<input type="checkbox" name="in_stock" id="id_in_stock" checked>' in body
+    unfiltered = client.get("/c/audio/").content.decode()
+    assert '<option value="" selected>Any rating</option>' in unfiltered
+    assert '<input type="checkbox" name="in_stock" id="id_in_stock">' in unfiltered
+
+
 def test_a_cursor_from_another_ordering_is_refused(client, audio):  # type: ignore[no-untyped-def]
     for n in range(30):
         ProductFactory(categories=[audio], variants=[{"price": Decimal(n + 1)}])
