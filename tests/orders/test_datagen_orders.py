@@ -225,3 +225,37 @@ def test_check_integrity_finds_wrong_verified_purchase_flags() -> None:
     [wrong] = [r for r in failed_checks() if r.name == "verified purchases"]
     assert wrong.count == 2
     assert [r.name for r in failed_checks()] == ["verified purchases"]
+
+
+def test_a_bulk_load_truncates_only_tables_that_never_had_a_row() -> None:
+    """generate_data truncates the empty tables it loads (catalog.datagen._truncate_empty_tables:
+    no WAL for their rows at wal_level=minimal); a table with rows keeps them and its file."""
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    [(file_before,)] = sql("SELECT pg_relation_filenode('accounts_user')")
+    generate(scale="demo", seed=11, bulk=True)
+    assert sql("SELECT count(*) FROM accounts_user WHERE id = %s", [user.pk]) == [(1,)]
+    assert sql("SELECT pg_relation_filenode('accounts_user')") == [(file_before,)]
+    assert failed_checks() == []
+
+
+def test_which_tables_are_truncated() -> None:
+    from django.db import connection
+
+    from catalog.datagen import _truncate_empty_tables
+
+    sql("CREATE TABLE probe_parent (id bigint PRIMARY KEY)")
+    sql("CREATE TABLE probe_child (parent_id bigint REFERENCES probe_parent)")  # empty: goes along
+    sql("CREATE TABLE probe_kept (id bigint PRIMARY KEY)")
+    sql("CREATE TABLE probe_full (kept_id bigint REFERENCES probe_kept)")
+    sql("INSERT INTO probe_full VALUES (NULL)")  # has a row, and refers to probe_kept
+    tables = ("probe_parent", "probe_child", "probe_kept", "probe_full")
+    files = dict(sql("SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(%s)", [list(tables)]))
+    # In a savepoint: a table created in the same subtransaction is truncated in place.
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert _truncate_empty_tables(cursor, ("probe_parent", "probe_kept", "probe_full")) == 2
+    after = dict(sql("SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(%s)", [list(tables)]))
+    changed = {table for table in tables if after[table] != files[table]}
+    assert changed == {"probe_parent", "probe_child"}
+    assert sql("SELECT count(*) FROM probe_full") == [(1,)]
