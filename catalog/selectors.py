@@ -693,6 +693,8 @@ class ProductPage:
     selected: Variant | None
     histogram: list[tuple[int, int, int]]  # (stars, count, percent)
     reviews: list[Review]
+    # The reviews exactly as read (JSON text): the template caches the rendered list under it.
+    reviews_key: str
     reviews_next: str | None
     own_review: Review | None
     in_wishlist: bool
@@ -806,7 +808,16 @@ def product_page(
     own = _json(own_json)
     own_review = _review(own, product) if own is not None else None
     return ProductPage(
-        product, images, variants, selected, histogram, reviews, reviews_next, own_review, bool(in_wishlist)
+        product,
+        images,
+        variants,
+        selected,
+        histogram,
+        reviews,
+        reviews_json,
+        reviews_next,
+        own_review,
+        bool(in_wishlist),
     )
 
 

@@ -75,6 +75,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} with reverse() memoized (shopwave/template_builtins.py).
+            "builtins": ["shopwave.template_builtins"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
@@ -191,14 +193,24 @@ SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD")
 # --- Cache ----------------------------------------------------------------------
 # Per process memory: it holds only public, shared page parts (the home page's
 # sections and each category page's category, breadcrumbs and subcategories,
-# catalog/views.py, for at most a minute) and nothing a shopper owns, so nothing needs
+# catalog/views.py, for at most a minute; rendered fragments keyed by their content)
+# and nothing a shopper owns, so nothing needs
 # invalidating across processes and no cache server has to run.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "shopwave",
         "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
+    },
+    # {% cache %} fragments keyed by the content they render (a product's reviews list
+    # under the reviews' own JSON): never stale, only evicted. Least recently used go
+    # first; ~3-15 KB each, so at most ~30 MB per process.
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "shopwave-fragments",
+        "TIMEOUT": 24 * 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 

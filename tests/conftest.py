@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 
 from shopwave import dbcontext
@@ -39,9 +39,11 @@ def _plain_static_storage(settings):  # type: ignore[no-untyped-def]
 def _empty_cache() -> Iterator[None]:
     # Cached page parts (the home page's sections) must not leak from one test into
     # the next; a test that wants a fresh page within itself clears it too.
-    cache.clear()
+    for each in caches.all(initialized_only=True):
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all(initialized_only=True):
+        each.clear()
 
 
 @contextmanager

@@ -118,3 +118,27 @@ def test_attribute_names_that_shadow_dict_methods_render(client):  # type: ignor
     product = ProductFactory(variants=[{"attributes": {"items": "3 pieces", "keys": "2", "colour": "red"}}])
     body = client.get(f"/p/{product.slug}/").content.decode()
     assert "3 pieces" in body and "red" in body
+
+
+def test_the_cached_reviews_list_is_never_stale(client):  # type: ignore[no-untyped-def]
+    # The rendered list is cached under the reviews' own content (templates/catalog/
+    # product.html): a second view reuses it, and any change to what it shows renders anew.
+    from django.core.cache import caches
+
+    fragments = caches["template_fragments"]
+    product = ProductFactory()
+    first = ReviewFactory(product=product, title="First impressions", body="Solid.")
+    url = f"/p/{product.slug}/"
+    assert "First impressions" in client.get(url).content.decode()
+    assert len(fragments._cache) == 1  # type: ignore[attr-defined]
+    assert "First impressions" in client.get(url).content.decode()
+    assert len(fragments._cache) == 1  # type: ignore[attr-defined]  # reused, not rendered again
+
+    pending = ReviewFactory(product=product, title="Second opinion", status="pending")
+    assert "Second opinion" not in client.get(url).content.decode()
+    Review.objects.filter(pk=pending.pk).update(status="published")
+    assert "Second opinion" in client.get(url).content.decode()
+    Review.objects.filter(pk=first.pk).update(title="Revised impressions")
+    body = client.get(url).content.decode()
+    assert "Revised impressions" in body and "First impressions" not in body
+    assert len(fragments._cache) == 3  # type: ignore[attr-defined]
