@@ -19,12 +19,10 @@ from urllib.parse import urlencode
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
@@ -52,11 +50,10 @@ from audit.links import (
     table_label,
 )
 from audit.models import AuditLog
-from shopwave.admin import ReadOnlyModelAdmin
+from shopwave.admin import CappedCountPaginator, ReadOnlyModelAdmin
 
 __all__ = ["AuditLogAdmin", "audit_history_url"]
 
-COUNT_CAP = 10_000
 FILTER_PARAMS = frozenset(
     {
         TABLE_PARAM,
@@ -70,18 +67,6 @@ FILTER_PARAMS = frozenset(
         "action__exact",
     }
 )
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most COUNT_CAP + 1 rows: an exact count of a big log scans all of it."""
-
-    @cached_property
-    def count(self) -> int:  # type: ignore[override]
-        counted = self.object_list[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
-        self.capped = counted > COUNT_CAP
-        return min(counted, COUNT_CAP)
-
-    capped = False
 
 
 def app_user_emails(user_ids: set[int]) -> dict[int, str]:

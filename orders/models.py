@@ -190,6 +190,8 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["user", "-placed_at", "-id"], name="orders_order_history_idx"),
             models.Index(fields=["status", "placed_at"], name="orders_order_status_idx"),
+            # The back office's order list: newest first and date ranges (orders/admin.py).
+            models.Index(fields=["placed_at"], name="orders_order_placed_idx"),
         ]
 
     def __str__(self) -> str:

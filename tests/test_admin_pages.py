@@ -50,3 +50,66 @@ def test_changelists_render_with_a_constant_number_of_queries(client, shop):  # 
     many = changelist_queries(client)
     grown = {url: (few[url], many[url]) for url in few if many[url] > few[url]}
     assert grown == {}
+
+
+def result_rows(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(obj) for obj in response.context["cl"].result_list]
+
+
+def test_order_search_is_exact_on_number_and_email_and_filters_by_shipping_method(client, shop):  # type: ignore[no-untyped-def]
+    client.force_login(StaffFactory(is_superuser=True))
+    first, second = make_shopper(email="first.buyer@example.com"), make_shopper()
+    for shopper in (first, second):
+        shopper.fill_cart((shop["peb"], 1))
+    standard = first.place()
+    express = second.place(shipping="express")
+    url = reverse("admin:orders_order_changelist")
+    assert result_rows(client.get(url, {"q": standard.number})) == [standard.number]
+    assert result_rows(client.get(url, {"q": f" {standard.number.lower()} "})) == [standard.number]
+    assert result_rows(client.get(url, {"q": "First.Buyer@example.com"})) == [standard.number]
+    # Only whole values: a substring search would read every order.
+    assert result_rows(client.get(url, {"q": standard.number[:-2]})) == []
+    assert result_rows(client.get(url, {"q": "first.buyer"})) == []
+    response = client.get(url, {"shipping_method_code": "express"})
+    assert result_rows(response) == [express.number]
+    assert "Express" in response.content.decode()
+    assert client.get(url, {"placed_at__gte": "2000-01-01 00:00:00+00:00"}).status_code == 200
+
+
+def test_a_capped_count_says_more_than(client, shop, monkeypatch):  # type: ignore[no-untyped-def]
+    from shopwave import admin as shopwave_admin
+
+    client.force_login(StaffFactory(is_superuser=True))
+    for _ in range(3):
+        shopper = make_shopper()
+        shopper.fill_cart((shop["peb"], 1))
+        shopper.place()
+    url = reverse("admin:orders_order_changelist")
+    assert "3 orders" in client.get(url).content.decode()
+    monkeypatch.setattr(shopwave_admin, "COUNT_CAP", 2)
+    body = client.get(url).content.decode()
+    assert "More than 2 orders: narrow them down" in body
+
+
+def test_product_variant_and_review_searches(client, shop):  # type: ignore[no-untyped-def]
+    from catalog.models import Product
+    from tests.factories import ProductFactory, UserFactory
+
+    client.force_login(StaffFactory(is_superuser=True))
+    percent = ProductFactory(name="50% off Kettle", variants=[{"sku": "KET-50"}])
+    reviewer = UserFactory(email="critic@example.com")
+    ReviewFactory(product=shop["headphones"], user=reviewer, title="Loud")
+    products = reverse("admin:catalog_product_changelist")
+    assert result_rows(client.get(products, {"q": "aurora"})) == ["Aurora Headphones"]
+    assert result_rows(client.get(products, {"q": "peb-1"})) == ["Pebble Speaker"]  # exact SKU
+    assert result_rows(client.get(products, {"q": shop["speaker"].slug})) == ["Pebble Speaker"]
+    assert result_rows(client.get(products, {"q": "50%"})) == [percent.name]  # % is literal
+    assert result_rows(client.get(products, {"q": "5_%"})) == []  # so is _
+    variants = reverse("admin:catalog_variant_changelist")
+    assert [v.split(" ")[0] for v in result_rows(client.get(variants, {"q": "KET-50"}))] == ["KET-50"]
+    assert len(result_rows(client.get(variants, {"q": "kettle"}))) == 1
+    reviews = reverse("admin:catalog_review_changelist")
+    assert result_rows(client.get(reviews, {"q": "CRITIC@example.com"})) == ["5★ Loud"]
+    assert result_rows(client.get(reviews, {"q": "headphones"})) == ["5★ Loud"]
+    assert result_rows(client.get(reviews, {"q": "pebble"})) == []
+    assert Product.objects.count() == 3
