@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import AdminLoginForm
 from accounts.models import Address, LoginThrottle, PaymentMethod, User
 from audit.links import audit_history_url
-from shopwave.admin import CappedCountPaginator
+from shopwave.admin import LargeTablePaginator
 
 admin.site.login_form = AdminLoginForm
 admin.site.site_header = "ShopWave back office"
@@ -42,7 +42,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["email", "full_name"]
     # A million accounts: no exact count or facet counts (shopwave.admin.LargeTableAdmin).
-    paginator = CappedCountPaginator
+    paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     readonly_fields = ["last_login", "date_joined", "audit_history"]

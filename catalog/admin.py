@@ -196,10 +196,25 @@ class VariantAdmin(LargeTableAdmin):
         return queryset.filter(product__in=Product.objects.filter(product_search(term)).values("pk")), False
 
 
+class RatingFilter(admin.SimpleListFilter):
+    """1-5 stars, without Django's default for a plain column (SELECT DISTINCT rating over
+    every review: 0.24 s at full scale, on each page of the list)."""
+
+    title = "rating"
+    parameter_name = "rating"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [(str(n), "★" * n) for n in range(5, 0, -1)]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        value = self.value()
+        return queryset.filter(rating=int(value)) if value in {"1", "2", "3", "4", "5"} else queryset
+
+
 @admin.register(Review)
 class ReviewAdmin(LargeTableAdmin):
     list_display = ["title", "product", "user", "rating", "status", "is_verified_purchase", "created_at"]
-    list_filter = ["status", "rating", "is_verified_purchase"]
+    list_filter = ["status", RatingFilter, "is_verified_purchase"]
     list_select_related = ["product", "user"]
     search_fields = ["product__name", "user__email"]
     search_help_text = "A reviewer's exact email, or part of the product's name, its slug or a SKU."

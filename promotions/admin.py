@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
+from orders.models import Order
 from promotions.models import Promotion, Redemption
-from shopwave.admin import ReadOnlyModelAdmin
+from shopwave.admin import LargeTableAdmin, ReadOnlyModelAdmin
 
 
 @admin.register(Promotion)
@@ -26,7 +29,21 @@ class PromotionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyModelAdmin):
+class RedemptionAdmin(LargeTableAdmin, ReadOnlyModelAdmin):
     list_display = ["created_at", "promotion", "order", "user", "amount"]
     list_select_related = ["promotion", "order", "user"]
     search_fields = ["promotion__code", "order__number", "user__email"]
+    search_help_text = "An exact promotion code, order number or customer email."
+    ordering = ["-id"]  # newest first along the primary key (800 k rows at full scale)
+    sortable_by = ()
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if "@" in term:
+            return queryset.filter(user__email=term.lower()), False
+        # Both resolved to ids first, so each side is one index (promotion, order) of the table.
+        promotions = list(Promotion.objects.filter(code__iexact=term).values_list("pk", flat=True))
+        orders = list(Order.objects.filter(number=term.upper()).values_list("pk", flat=True))
+        return queryset.filter(Q(promotion__in=promotions) | Q(order__in=orders)), False

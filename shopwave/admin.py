@@ -9,21 +9,27 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
-COUNT_CAP = 10_000
-
 
 class CappedCountPaginator(Paginator):
-    """Counts at most COUNT_CAP + 1 rows: an exact count of a big table reads all of it
+    """Counts at most `cap` + 1 rows: an exact count of a big table reads all of it
     (10 M orders: seconds). The changelist then says "more than 10000" (templates/admin/
-    pagination.html) and offers the first COUNT_CAP rows' pages."""
+    pagination.html) and offers the first `cap` rows' pages."""
+
+    cap = 10_000
+    capped = False
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
-        counted = self.object_list[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
-        self.capped = counted > COUNT_CAP
-        return min(counted, COUNT_CAP)
+        counted = self.object_list[: self.cap + 1].count()  # type: ignore[attr-defined]
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
 
-    capped = False
+
+class LargeTablePaginator(CappedCountPaginator):
+    # A filtered or searched list counts its matches by reading rows until the cap: with
+    # 1,000 a broad search over 2 M reviews costs ~0.2 s instead of ~1.2 s, and ten pages
+    # of 100 are as far as anyone pages before narrowing the list down.
+    cap = 1_000
 
 
 class LargeTableAdmin(admin.ModelAdmin):
@@ -32,7 +38,7 @@ class LargeTableAdmin(admin.ModelAdmin):
     orderings an index serves. Timings at full scale: BENCHMARKS.md "Back office at full
     scale"; behaviour: tests/test_admin_pages.py."""
 
-    paginator = CappedCountPaginator
+    paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 

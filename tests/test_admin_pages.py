@@ -86,7 +86,7 @@ def test_a_capped_count_says_more_than(client, shop, monkeypatch):  # type: igno
         shopper.place()
     url = reverse("admin:orders_order_changelist")
     assert "3 orders" in client.get(url).content.decode()
-    monkeypatch.setattr(shopwave_admin, "COUNT_CAP", 2)
+    monkeypatch.setattr(shopwave_admin.LargeTablePaginator, "cap", 2)
     body = client.get(url).content.decode()
     assert "More than 2 orders: narrow them down" in body
 

@@ -153,7 +153,7 @@ def render(run: BenchRun, env: dict[str, str]) -> str:
 
 # BENCHMARKS.md is one file with one section per benchmark command, each between its own
 # markers, so running one command rewrites its section and keeps the others.
-SECTIONS = ("sql", "http", "checkout")
+SECTIONS = ("sql", "http", "checkout", "admin")
 TITLE = "# ShopWave benchmarks\n"
 
 
