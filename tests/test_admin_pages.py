@@ -112,4 +112,6 @@ def test_product_variant_and_review_searches(client, shop):  # type: ignore[no-u
     assert result_rows(client.get(reviews, {"q": "CRITIC@example.com"})) == ["5★ Loud"]
     assert result_rows(client.get(reviews, {"q": "headphones"})) == ["5★ Loud"]
     assert result_rows(client.get(reviews, {"q": "pebble"})) == []
+    assert result_rows(client.get(reviews, {"rating": "5"})) == ["5★ Loud"]
+    assert result_rows(client.get(reviews, {"rating": "4"})) == []
     assert Product.objects.count() == 3
