@@ -77,3 +77,35 @@ def test_the_menu_lists_each_category_once_in_order(tree):  # type: ignore[no-un
     assert len(seen) == len(set(seen)) == Category.objects.count()
     assert [n.name for n in selectors.category_tree(max_depth=1)[0].children] == ["Audio"]
     assert selectors.category_tree(max_depth=1)[0].children[0].children == []
+
+
+def matches(word: str) -> set[str]:
+    return {
+        name
+        for (name,) in sql(
+            "SELECT name FROM catalog_product WHERE search_vector @@ websearch_to_tsquery('english', %s)", [word]
+        )
+    }
+
+
+def test_search_finds_products_by_their_categories_ancestors(tree):  # type: ignore[no-untyped-def]
+    from tests.factories import ProductFactory
+
+    ProductFactory(name="Nimbus Pro", categories=[tree["Earbuds"]])
+    ProductFactory(name="Boom Cube", categories=[tree["Speakers"]])
+    assert matches("earbuds") == {"Nimbus Pro"}
+    assert matches("audio") == matches("electronics") == {"Nimbus Pro", "Boom Cube"}
+    assert matches("home") == set()
+
+    # A rename reaches every product below the renamed category...
+    Category.objects.filter(pk=tree["Audio"].pk).update(name="Sound")
+    assert matches("audio") == set()
+    assert matches("sound") == {"Nimbus Pro", "Boom Cube"}
+    # ...and a move gives the subtree's products their new ancestors' names.
+    services.category_move(category=tree["Headphones"], new_parent=tree["Home"])
+    assert matches("home") == {"Nimbus Pro"}
+    assert matches("electronics") == matches("sound") == {"Boom Cube"}
+    assert sql(
+        "SELECT count(*) FROM catalog_product"
+        " WHERE search_vector IS DISTINCT FROM catalog_product_search_vector(id, name, brand, description)"
+    ) == [(0,)]

@@ -1,0 +1,147 @@
+"""Search finds a product by the names of its categories' ancestors too.
+
+A product is linked to leaf categories ("Wireless Soundbars"), so until now a shopper's
+search for "audio" or "electronics" missed it. The vector's C weight now holds the names
+of every linked category and all of their ancestors (each once, by category id; the
+ancestors are the ids in the category's materialized path).
+
+Kept by triggers, as before: product text and product-category links call the same
+function; a category rename or move (its path changes, and the subtree's re-path
+changes each descendant's) now re-indexes every product linked anywhere in the renamed
+or moved subtree, in one statement-level trigger (transition tables) instead of the
+per-row rename trigger.
+
+The existing vectors are recomputed here, set-based, with the audit trigger off for that
+one statement (a derived column recomputed by a migration is not a business change; it
+would log one before/after image per product: ~1 GB at full scale), then the search's
+precomputed lists are refreshed (they stay exact without it, only slower). Reverse: the
+previous function and trigger, and the vectors recomputed with them.
+"""
+
+from django.db import migrations
+
+NEW_FUNCTION = """
+CREATE OR REPLACE FUNCTION catalog_product_search_vector(
+    p_id bigint, p_name text, p_brand text, p_description text) RETURNS tsvector
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT setweight(to_tsvector('english', coalesce(p_name, '')), 'A')
+        || setweight(to_tsvector('english', coalesce(p_brand, '')), 'B')
+        || setweight(to_tsvector('english', coalesce(
+               (SELECT string_agg(c.name, ' ' ORDER BY c.id)
+                  FROM public.catalog_category c
+                 WHERE c.id IN (SELECT a.id::bigint
+                                  FROM public.catalog_product_category pc
+                                  JOIN public.catalog_category l ON l.id = pc.category_id
+                                 CROSS JOIN LATERAL unnest(string_to_array(btrim(l.path, '/'), '/')) AS a(id)
+                                 WHERE pc.product_id = p_id)), '')), 'C')
+        || setweight(to_tsvector('english', coalesce(p_description, '')), 'D')
+$$;
+"""
+
+OLD_FUNCTION = """
+CREATE OR REPLACE FUNCTION catalog_product_search_vector(
+    p_id bigint, p_name text, p_brand text, p_description text) RETURNS tsvector
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT setweight(to_tsvector('english', coalesce(p_name, '')), 'A')
+        || setweight(to_tsvector('english', coalesce(p_brand, '')), 'B')
+        || setweight(to_tsvector('english', coalesce(
+               (SELECT string_agg(c.name, ' ' ORDER BY c.id)
+                  FROM public.catalog_product_category pc
+                  JOIN public.catalog_category c ON c.id = pc.category_id
+                 WHERE pc.product_id = p_id), '')), 'C')
+        || setweight(to_tsvector('english', coalesce(p_description, '')), 'D')
+$$;
+"""
+
+NEW_TRIGGER = """
+DROP TRIGGER catalog_category_reindex_products ON catalog_category;
+DROP FUNCTION catalog_category_reindex_products();
+
+CREATE FUNCTION catalog_category_reindex_subtree() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    UPDATE public.catalog_product p
+       SET search_vector = public.catalog_product_search_vector(p.id, p.name, p.brand, p.description)
+     WHERE p.id IN (
+           SELECT pc.product_id
+             FROM (SELECT n.path
+                     FROM new_rows n JOIN old_rows o ON o.id = n.id
+                    WHERE (n.name, n.path) IS DISTINCT FROM (o.name, o.path)) changed
+             JOIN public.catalog_category d ON starts_with(d.path, changed.path)
+             JOIN public.catalog_product_category pc ON pc.category_id = d.id);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER catalog_category_reindex_subtree
+    AFTER UPDATE ON catalog_category
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION catalog_category_reindex_subtree();
+
+GRANT CREATE ON SCHEMA public TO commerce_definer;
+ALTER FUNCTION catalog_category_reindex_subtree() OWNER TO commerce_definer;
+REVOKE CREATE ON SCHEMA public FROM commerce_definer;
+REVOKE ALL ON FUNCTION catalog_category_reindex_subtree() FROM PUBLIC;
+"""
+
+OLD_TRIGGER = """
+DROP TRIGGER catalog_category_reindex_subtree ON catalog_category;
+DROP FUNCTION catalog_category_reindex_subtree();
+
+CREATE FUNCTION catalog_category_reindex_products() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    UPDATE public.catalog_product p
+       SET search_vector = public.catalog_product_search_vector(p.id, p.name, p.brand, p.description)
+     WHERE p.id IN (SELECT product_id FROM public.catalog_product_category WHERE category_id = NEW.id);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER catalog_category_reindex_products
+    AFTER UPDATE OF name ON catalog_category
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+    EXECUTE FUNCTION catalog_category_reindex_products();
+
+GRANT CREATE ON SCHEMA public TO commerce_definer;
+ALTER FUNCTION catalog_category_reindex_products() OWNER TO commerce_definer;
+REVOKE CREATE ON SCHEMA public FROM commerce_definer;
+REVOKE ALL ON FUNCTION catalog_category_reindex_products() FROM PUBLIC;
+"""
+
+# The function belongs to commerce_definer: replaced in its role, as catalog 0016 does.
+REPLACE_AS_DEFINER = """
+GRANT CREATE ON SCHEMA public TO commerce_definer;
+SET ROLE commerce_definer;
+{function}
+RESET ROLE;
+REVOKE CREATE ON SCHEMA public FROM commerce_definer;
+"""
+
+RECOMPUTE = """
+ALTER TABLE catalog_product DISABLE TRIGGER audit_update;
+UPDATE catalog_product p
+   SET search_vector = n.vector
+  FROM (SELECT id, catalog_product_search_vector(id, name, brand, description) AS vector
+          FROM catalog_product) n
+ WHERE n.id = p.id AND p.search_vector IS DISTINCT FROM n.vector;
+ALTER TABLE catalog_product ENABLE TRIGGER audit_update;
+SELECT catalog_search_terms_refresh();
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [("catalog", "0019_drop_redundant_indexes")]
+
+    operations = [
+        migrations.RunSQL(
+            REPLACE_AS_DEFINER.format(function=NEW_FUNCTION) + NEW_TRIGGER + RECOMPUTE,
+            REPLACE_AS_DEFINER.format(function=OLD_FUNCTION) + OLD_TRIGGER + RECOMPUTE,
+        ),
+    ]
