@@ -120,3 +120,31 @@ def connection_cursor():  # type: ignore[no-untyped-def]
     from django.db import connection
 
     return connection.cursor()
+
+
+def test_a_session_loads_its_user_until_it_expires_or_the_account_is_deactivated(client, two_shoppers):  # type: ignore[no-untyped-def]
+    # The session store and the auth backend read their rows with their own SQL
+    # (shopwave/sessions.py, accounts/backends.py): the same outcomes as Django's.
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from accounts.backends import EmailBackend
+    from accounts.models import User
+
+    a = two_shoppers["a"]
+    client.force_login(a)
+    assert client.get("/account/").status_code == 200
+    backend = EmailBackend()
+    with acting_as(CUSTOMER, a.pk):
+        loaded = backend.get_user(str(a.pk))
+        assert loaded is not None and (loaded.pk, loaded.email, loaded._state.adding) == (a.pk, a.email, False)
+        assert backend.get_user("not a number") is None and backend.get_user(None) is None
+        assert backend.get_user(two_shoppers["b"].pk) is None  # another account's row is not visible
+    User.objects.filter(pk=a.pk).update(is_active=False)
+    assert client.get("/account/").status_code == 302  # logged out: the login page
+    User.objects.filter(pk=a.pk).update(is_active=True)
+    client.force_login(a)
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get("/account/").status_code == 302
