@@ -9,6 +9,7 @@ when products are added between page loads and stay fast deep into a listing.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -692,12 +693,19 @@ class ProductPage:
     variants: list[Variant]
     selected: Variant | None
     histogram: list[tuple[int, int, int]]  # (stars, count, percent)
-    reviews: list[Review]
+    # The page's reviews as read (dicts from the JSON); `reviews` builds them into Review
+    # instances on first use, which a cached reviews list never needs (building ten
+    # model instances was ~0.35 ms of the page's 0.5 ms of Python).
+    review_rows: list[dict[str, Any]]
     # The reviews exactly as read (JSON text): the template caches the rendered list under it.
     reviews_key: str
     reviews_next: str | None
     own_review: Review | None
     in_wishlist: bool
+
+    @functools.cached_property
+    def reviews(self) -> list[Review]:
+        return [_review(dict(data), self.product) for data in self.review_rows]
 
     @property
     def attributes(self) -> list[tuple[str, str]]:
@@ -799,12 +807,12 @@ def product_page(
     counts = {1: s1, 2: s2, 3: s3, 4: s4, 5: s5}
     total = rating_count or 1
     histogram = [(stars, counts[stars], round(100 * counts[stars] / total)) for stars in range(5, 0, -1)]
-    reviews = [_review(data, product) for data in _json(reviews_json)]
+    review_rows: list[dict[str, Any]] = _json(reviews_json)
     reviews_next = None
-    if len(reviews) > REVIEWS_PAGE_SIZE:
-        reviews = reviews[:REVIEWS_PAGE_SIZE]
-        last = reviews[-1]
-        reviews_next = encode_after(last.created_at, last.id, salt=_REVIEW_SALT)
+    if len(review_rows) > REVIEWS_PAGE_SIZE:
+        review_rows = review_rows[:REVIEWS_PAGE_SIZE]
+        last = review_rows[-1]
+        reviews_next = encode_after(datetime.datetime.fromisoformat(last["created_at"]), last["id"], salt=_REVIEW_SALT)
     own = _json(own_json)
     own_review = _review(own, product) if own is not None else None
     return ProductPage(
@@ -813,7 +821,7 @@ def product_page(
         variants,
         selected,
         histogram,
-        reviews,
+        review_rows,
         reviews_json,
         reviews_next,
         own_review,

@@ -142,3 +142,27 @@ def test_the_cached_reviews_list_is_never_stale(client):  # type: ignore[no-unty
     body = client.get(url).content.decode()
     assert "Revised impressions" in body and "First impressions" not in body
     assert len(fragments._cache) == 3  # type: ignore[attr-defined]
+
+
+def test_reviews_are_paged_newest_first_with_a_keyset_link(client):  # type: ignore[no-untyped-def]
+    import datetime
+    import html
+    import re
+
+    from django.utils import timezone
+
+    from catalog.selectors import REVIEWS_PAGE_SIZE
+
+    product = ProductFactory()
+    start = timezone.now() - datetime.timedelta(days=30)
+    total = REVIEWS_PAGE_SIZE + 2
+    for n in range(total):
+        review = ReviewFactory(product=product, title=f"Review number {n:02d}")
+        Review.objects.filter(pk=review.pk).update(created_at=start + datetime.timedelta(hours=n))
+    first = client.get(f"/p/{product.slug}/").content.decode()
+    shown = re.findall(r"Review number (\d\d)", first)
+    assert shown == [f"{n:02d}" for n in range(total - 1, total - 1 - REVIEWS_PAGE_SIZE, -1)]
+    link = html.unescape(re.search(r'rel="next" href="([^"]+)"', first).group(1))
+    second = client.get(link).content.decode()
+    assert re.findall(r"Review number (\d\d)", second) == ["01", "00"]
+    assert 'rel="next"' not in second
