@@ -11,11 +11,17 @@ changes each descendant's) now re-indexes every product linked anywhere in the r
 or moved subtree, in one statement-level trigger (transition tables) instead of the
 per-row rename trigger.
 
-The existing vectors are recomputed here, set-based, with the audit trigger off for that
-one statement (a derived column recomputed by a migration is not a business change; it
-would log one before/after image per product: ~1 GB at full scale), then the search's
-precomputed lists are refreshed (they stay exact without it, only slower). Reverse: the
-previous function and trigger, and the vectors recomputed with them.
+The existing vectors are recomputed here, set-based, in one statement with three
+triggers off for it: the audit log's (a derived column recomputed by a migration is not
+a business change; it would log one before/after image per product, ~1 GB at full
+scale), updated_at's (no product was edited) and the search-changed stamp's. The
+search's precomputed lists are then rebuilt from the new vectors in the same
+transaction, so no list is ever older than a vector it speaks for; a stamp would have
+made every product "changed within the lists' grace period" and sent every search down
+the live-ranking path until an hourly refresh (seen on the full data set: QP-01 went
+from ~0.1 s to seconds). ALTER TABLE ... DISABLE TRIGGER takes a SHARE ROW EXCLUSIVE
+lock: storefront reads go on, catalog writes wait for the migration (4 min at full
+scale). Reverse: the previous function and trigger, and the vectors recomputed with them.
 """
 
 from django.db import migrations
@@ -126,11 +132,15 @@ REVOKE CREATE ON SCHEMA public FROM commerce_definer;
 
 RECOMPUTE = """
 ALTER TABLE catalog_product DISABLE TRIGGER audit_update;
+ALTER TABLE catalog_product DISABLE TRIGGER touch_updated_at;
+ALTER TABLE catalog_product DISABLE TRIGGER catalog_product_zz_search_changed;
 UPDATE catalog_product p
    SET search_vector = n.vector
   FROM (SELECT id, catalog_product_search_vector(id, name, brand, description) AS vector
           FROM catalog_product) n
  WHERE n.id = p.id AND p.search_vector IS DISTINCT FROM n.vector;
+ALTER TABLE catalog_product ENABLE TRIGGER catalog_product_zz_search_changed;
+ALTER TABLE catalog_product ENABLE TRIGGER touch_updated_at;
 ALTER TABLE catalog_product ENABLE TRIGGER audit_update;
 SELECT catalog_search_terms_refresh();
 """
