@@ -31,8 +31,8 @@ Triggers
     product.is_listed     status = 'active' AND seller.is_active
     product.price         lowest price of the product's active variants, NULL if none
     product.search_vector name A, brand B, the names of the linked categories and their
-                          ancestors C (each once, by category id), description D: the
-                          expression of catalog_product_search_vector()
+                          ancestors below the top level C (each once, by category id),
+                          description D: the expression of catalog_product_search_vector()
     rating_sum/count      published reviews only (and the per-star counters stars_1..5)
     product.units_sold    units on the staged paid..delivered order lines
     review.is_verified_purchase  the author has a staged delivered line of the product
@@ -2428,12 +2428,14 @@ SELECT p.id, p.seller_id, p.name, p.slug, p.description, p.brand, p.status, 'USD
                     count(*) FILTER (WHERE rating = 5)::int AS stars_5
                FROM gen_review WHERE status = 'published' GROUP BY product_id) r ON r.product_id = p.id
   LEFT JOIN (SELECT a.product_id, string_agg(c.name, ' ' ORDER BY c.id) AS names
-               FROM (SELECT DISTINCT l.product_id, x.id::bigint AS category_id  -- linked and their ancestors
+               FROM (SELECT DISTINCT l.product_id, x.id::bigint AS category_id  -- linked, ancestors below the top
                        FROM (SELECT id AS product_id, category_id FROM gen_product
                              UNION ALL
                              SELECT id, second_category_id FROM gen_product WHERE second_category_id IS NOT NULL) l
                        JOIN catalog_category lc ON lc.id = l.category_id
-                      CROSS JOIN LATERAL unnest(string_to_array(btrim(lc.path, '/'), '/')) AS x(id)) a
+                      CROSS JOIN LATERAL unnest(string_to_array(btrim(lc.path, '/'), '/'))
+                            WITH ORDINALITY AS x(id, level)
+                      WHERE x.level > 1 OR x.id::bigint = lc.id) a
                JOIN catalog_category c ON c.id = a.category_id
               GROUP BY a.product_id) cn ON cn.product_id = p.id
 """

@@ -4,7 +4,7 @@ Derived values are kept by PostgreSQL triggers (migrations 0002 onwards), so adm
 edits, bulk SQL and imports stay consistent:
 - Category.path / depth            materialized path, re-pathed with the subtree on a move
 - Product.search_vector            name (A) > brand (B) > names of its categories and their
-                                   ancestors (C) > description (D)
+                                   ancestors below the top level (C) > description (D)
 - Product.price                    lowest active variant price (stock state is read from
                                    the variants: keeping it on the product would make checkouts
                                    lock product rows in an order that can deadlock)

@@ -93,9 +93,12 @@ def test_search_finds_products_by_their_categories_ancestors(tree):  # type: ign
 
     ProductFactory(name="Nimbus Pro", categories=[tree["Earbuds"]])
     ProductFactory(name="Boom Cube", categories=[tree["Speakers"]])
-    assert matches("earbuds") == {"Nimbus Pro"}
-    assert matches("audio") == matches("electronics") == {"Nimbus Pro", "Boom Cube"}
-    assert matches("home") == set()
+    ProductFactory(name="Tea Towel", categories=[tree["Home"]])
+    assert matches("earbuds") == matches("headphones") == {"Nimbus Pro"}
+    assert matches("audio") == {"Nimbus Pro", "Boom Cube"}
+    # Departments (the top level) name only the products linked to them directly.
+    assert matches("electronics") == set()
+    assert matches("home") == {"Tea Towel"}
 
     # A rename reaches every product below the renamed category...
     Category.objects.filter(pk=tree["Audio"].pk).update(name="Sound")
@@ -103,8 +106,11 @@ def test_search_finds_products_by_their_categories_ancestors(tree):  # type: ign
     assert matches("sound") == {"Nimbus Pro", "Boom Cube"}
     # ...and a move gives the subtree's products their new ancestors' names.
     services.category_move(category=tree["Headphones"], new_parent=tree["Home"])
-    assert matches("home") == {"Nimbus Pro"}
-    assert matches("electronics") == matches("sound") == {"Boom Cube"}
+    assert matches("sound") == {"Boom Cube"}
+    assert matches("headphones") == {"Nimbus Pro"}
+    assert matches("home") == {"Tea Towel"}
+    services.category_move(category=tree["Speakers"], new_parent=tree["Headphones"])
+    assert matches("headphones") == {"Nimbus Pro", "Boom Cube"}
     assert sql(
         "SELECT count(*) FROM catalog_product"
         " WHERE search_vector IS DISTINCT FROM catalog_product_search_vector(id, name, brand, description)"
