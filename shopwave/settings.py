@@ -126,6 +126,16 @@ _db_options.setdefault("application_name", f"shopwave-{DB_LOGIN}")
 # Django's own pool and with RLS (PostgreSQL re-plans a cached statement when the role
 # differs); set DB_PREPARED_STATEMENTS=false behind a transaction-mode PgBouncer.
 _db_options["prepare_threshold"] = 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
+# No JIT compilation of the site's queries (WEB_DB_JIT=false, the default): PostgreSQL
+# compiles a query to machine code once its estimated cost passes jit_above_cost, which
+# storefront queries with generic estimates reach (a search's "changed since" CTE is
+# estimated at a third of the catalog), and compiling costs 40-200 ms per execution on a
+# query that runs in 5-30 ms: measured on the full data set, search p50 24 ms without JIT
+# and 81 ms with it (BENCHMARKS.md, session 5). The owner login (commands, reports'
+# refreshes, the loader) keeps the server's setting: long aggregates are what JIT is for.
+WEB_DB_JIT = env.bool("WEB_DB_JIT", default=False)
+if DB_LOGIN == "web" and not WEB_DB_JIT:
+    _db_options["options"] = "-c jit=off"
 if env.bool("DB_POOL", default=DB_LOGIN == "web"):
     _db_options["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=2),

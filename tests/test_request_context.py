@@ -159,3 +159,27 @@ def test_pooled_connection_carries_no_identity_between_requests():  # type: igno
         web.pool.wait(timeout=5)  # let the pool finish resetting the returned connection
         web.close_pool()
         connections["default"] = owner
+
+
+@pytest.mark.parametrize(("web_db_jit", "expected"), [(None, "off"), ("true", None)])
+def test_the_web_login_runs_without_jit(web_db_jit, expected):  # type: ignore[no-untyped-def]
+    # Settings are read once per process: a fresh interpreter with the web login's
+    # environment connects and asks the server (expected None: the server's own setting).
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SHOPWAVE_DB_LOGIN": "web", "DB_POOL": "false"}
+    env.pop("WEB_DB_JIT", None)
+    if web_db_jit is not None:
+        env["WEB_DB_JIT"] = web_db_jit
+    code = (
+        "import django; django.setup(); from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('SHOW jit'); print(c.fetchone()[0])\n"
+        "    c.execute(\"SELECT reset_val FROM pg_settings WHERE name = 'jit'\"); print(c.fetchone()[0])\n"
+    )
+    done = subprocess.run(  # noqa: S603 -- this interpreter, a fixed program
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    shown, server_default = done.stdout.split()
+    assert shown == (expected or server_default)

@@ -51,6 +51,14 @@ def _git(*args: str) -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
+def as_the_web_login() -> None:
+    """Session settings the web login has and the owner login (which the benchmarks
+    connect as) does not: no JIT unless WEB_DB_JIT (shopwave/settings.py)."""
+    if not settings.WEB_DB_JIT:
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+
+
 def environment() -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")

@@ -41,6 +41,7 @@ class Command(BaseCommand):
         if unknown or not patterns:
             names = ", ".join(unknown) or "(none)"
             raise CommandError(f"unknown pattern(s) {names}; choose from {', '.join(PATTERNS)}")
+        report.as_the_web_login()
         run = run_bench(
             n=draws,
             patterns=patterns,

@@ -28,12 +28,13 @@ class Command(BaseCommand):
         repeats = int(options["repeats"])
         if not 1 <= repeats <= 50:
             raise CommandError("--repeats must be between 1 and 50")
+        from reports.bench import report
+
+        report.as_the_web_login()
         try:
             results = admin.run_bench(repeats=repeats, progress=self.stdout.write)
         except admin.BenchError as exc:
             raise CommandError(str(exc)) from exc
-
-        from reports.bench import report
 
         markdown = admin.render(results, report.environment(), repeats)
         self.stdout.write("")
