@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
 
 from orders.models import Order
 from promotions.models import Promotion, Redemption
@@ -37,13 +36,10 @@ class RedemptionAdmin(LargeTableAdmin, ReadOnlyModelAdmin):
     ordering = ["-id"]  # newest first along the primary key (800 k rows at full scale)
     sortable_by = ()
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        if "@" in term:
-            return queryset.filter(user__email=term.lower()), False
+    email_lookup = "user__email"
+
+    def search(self, queryset: QuerySet, term: str) -> QuerySet:
         # Both resolved to ids first, so each side is one index (promotion, order) of the table.
         promotions = list(Promotion.objects.filter(code__iexact=term).values_list("pk", flat=True))
         orders = list(Order.objects.filter(number=term.upper()).values_list("pk", flat=True))
-        return queryset.filter(Q(promotion__in=promotions) | Q(order__in=orders)), False
+        return queryset.filter(Q(promotion__in=promotions) | Q(order__in=orders))

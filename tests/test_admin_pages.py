@@ -115,3 +115,21 @@ def test_product_variant_and_review_searches(client, shop):  # type: ignore[no-u
     assert result_rows(client.get(reviews, {"rating": "5"})) == ["5★ Loud"]
     assert result_rows(client.get(reviews, {"rating": "4"})) == []
     assert Product.objects.count() == 3
+
+
+def test_payout_and_redemption_searches(client, shop):  # type: ignore[no-untyped-def]
+    from promotions.models import Redemption
+    from tests.factories import PromotionFactory
+
+    client.force_login(StaffFactory(is_superuser=True))
+    PromotionFactory(code="SPRING10")
+    shopper = make_shopper(email="saver@example.com")
+    shopper.fill_cart((shop["peb"], 4))
+    order = shopper.place(promotion_code="spring10")
+    assert Redemption.objects.filter(order=order).exists()
+    redemptions = reverse("admin:promotions_redemption_changelist")
+    for term in ("Spring10", order.number.lower(), "SAVER@example.com"):
+        assert len(client.get(redemptions, {"q": term}).context["cl"].result_list) == 1, term
+    assert len(client.get(redemptions, {"q": "other"}).context["cl"].result_list) == 0
+    payouts = reverse("admin:orders_sellerpayout_changelist")
+    assert client.get(payouts, {"q": shop["speaker"].seller.company_name[:5]}).status_code == 200
