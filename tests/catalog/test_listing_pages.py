@@ -162,6 +162,12 @@ def test_the_filter_form_shows_what_was_entered_escaped_with_its_errors(client, 
     unfiltered = client.get("/c/audio/").content.decode()
     assert '<option value="" selected>Any rating</option>' in unfiltered
     assert '<input type="checkbox" name="in_stock" id="id_in_stock">' in unfiltered
+    # The category page caches the form under its URL: the same URL again, the same form.
+    again = client.get(
+        "/c/audio/", {"min_price": '"><script>x</script>', "max_price": "80", "min_rating": "3", "in_stock": "on"}
+    ).content.decode()
+    assert '<ul class="errorlist" id="id_min_price_error"><li>Enter a number.</li></ul>' in again
+    assert '<option value="3" selected>3★ &amp; up</option>' in again
 
 
 def test_a_cursor_from_another_ordering_is_refused(client, audio):  # type: ignore[no-untyped-def]
