@@ -670,8 +670,3 @@ def _run_queued_checks(cursor: Any) -> None:
     with pending trigger events. Every deferrable constraint here is INITIALLY DEFERRED."""
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def refresh_analytics(cursor: Any) -> list[tuple[Any, ...]]:
-    cursor.execute("SELECT * FROM reports_refresh_analytics()")
-    return list(cursor.fetchall())

@@ -116,3 +116,32 @@ def test_refresh_runs_while_checkouts_go_on(shop):  # type: ignore[no-untyped-de
     assert placed[0] > 0
     call_command("refresh_analytics")
     assert all(differences(v) == 0 for v in VIEWS)
+
+
+@pytest.mark.django_db
+def test_the_parallel_refresh_knows_every_view_and_no_view_reads_another():  # type: ignore[no-untyped-def]
+    # reports/refresh.py refreshes the views on several connections at once: only right
+    # if its list is the whole set and none of them reads another.
+    from reports import refresh
+
+    matviews = {name for (name,) in sql("SELECT matviewname FROM pg_matviews WHERE schemaname = 'public'")}
+    assert set(refresh.VIEWS) == matviews
+    [(source,)] = sql("SELECT prosrc FROM pg_proc WHERE proname = 'reports_refresh_analytics'")
+    assert all(f"'{view}'" in source for view in refresh.VIEWS)
+    reads_another = sql(
+        "SELECT DISTINCT v.relname, d.relname FROM pg_depend dep"
+        " JOIN pg_rewrite r ON r.oid = dep.objid JOIN pg_class v ON v.oid = r.ev_class"
+        " JOIN pg_class d ON d.oid = dep.refobjid"
+        " WHERE v.relkind = 'm' AND d.relkind = 'm' AND d.oid <> v.oid"
+    )
+    assert reads_another == []
+
+
+@pytest.mark.django_db
+def test_refresh_analytics_jobs_option(capsys):  # type: ignore[no-untyped-def]
+    from django.core.management import CommandError
+
+    call_command("refresh_analytics", "--jobs", "1")
+    assert "with 1 job(s)" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="--jobs"):
+        call_command("refresh_analytics", "--jobs", "0")

@@ -1,0 +1,65 @@
+"""Refreshing the analytics views, over several connections when there are cores for it.
+
+`reports_refresh_analytics()` (reports 0004) refreshes the six views one after another
+in one session, and each REFRESH is one query on one core: 6.7 minutes at full scale,
+the largest step of a full load and of the hourly job. No view reads another (a test
+checks it against pg_depend), so `refresh_views(jobs=N)` runs the function's per-view
+step for each view in N threads, each on its own connection, the longest views first:
+the same statements (CONCURRENTLY once a view is populated, so readers are never
+blocked), the same locks (each view's own), the same rows. Inside a transaction, or
+with one job, it calls the SQL function itself: other connections would not see the
+transaction's rows.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import connection
+
+# Longest first, by their refresh times at full scale (BENCHMARKS.md, session 5); the
+# set must be exactly the views reports_refresh_analytics() refreshes (tested).
+VIEWS = (
+    "reports_customer_ltv",
+    "reports_daily_sales",
+    "reports_category_daily_sales",
+    "reports_product_performance",
+    "reports_variant_velocity",
+    "reports_seller_monthly_sales",
+)
+
+Refreshed = tuple[str, float, int]  # view, seconds, rows
+
+
+def refresh_view(view: str) -> Refreshed:
+    """One view, as reports_refresh_analytics() does it, on this thread's connection."""
+    if view not in VIEWS:
+        raise ValueError(f"not an analytics view: {view!r}")
+    quoted = connection.ops.quote_name(view)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relispopulated FROM pg_class WHERE oid = %s::regclass", [f"public.{view}"])
+        populated = bool(cursor.fetchone()[0])
+        started = time.monotonic()
+        cursor.execute(f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if populated else ''}public.{quoted}")
+        seconds = time.monotonic() - started
+        cursor.execute(f"SELECT count(*) FROM public.{quoted}")
+        rows = int(cursor.fetchone()[0])
+    return view, seconds, rows
+
+
+def _in_own_connection(view: str) -> Refreshed:
+    try:
+        return refresh_view(view)
+    finally:
+        connection.close()  # this worker thread's own connection
+
+
+def refresh_views(jobs: int = 2) -> list[Refreshed]:
+    """Refresh every analytics view; `jobs` connections at a time outside a transaction."""
+    if jobs <= 1 or connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT view_name, seconds, row_count FROM reports_refresh_analytics()")
+            return [(str(v), float(s), int(n)) for v, s, n in cursor.fetchall()]
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="refresh") as pool:
+        return list(pool.map(_in_own_connection, VIEWS))
