@@ -18,15 +18,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
 
-# Longest first, by their refresh times at full scale (BENCHMARKS.md, session 5); the
-# set must be exactly the views reports_refresh_analytics() refreshes (tested).
+# Longest first, by their CONCURRENTLY refresh times at full scale (session 5: 79, 68,
+# 64, 44, 28 and 0.2 s); the set must be exactly the views reports_refresh_analytics()
+# refreshes (tested).
 VIEWS = (
-    "reports_customer_ltv",
-    "reports_daily_sales",
-    "reports_category_daily_sales",
-    "reports_product_performance",
-    "reports_variant_velocity",
     "reports_seller_monthly_sales",
+    "reports_category_daily_sales",
+    "reports_daily_sales",
+    "reports_product_performance",
+    "reports_customer_ltv",
+    "reports_variant_velocity",
 )
 
 Refreshed = tuple[str, float, int]  # view, seconds, rows
