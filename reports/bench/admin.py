@@ -135,6 +135,7 @@ def checks(p: dict[str, str]) -> list[AdminCheck]:
         AdminCheck("reviews, moderation queue (pending)", reviews, {"status__exact": "pending"}),
         AdminCheck(f"reviews, search: '{p['word']}'", reviews, {"q": p["word"]}),
         AdminCheck("reviews, search: a reviewer's email", reviews, {"q": p["reviewer"]}),
+        AdminCheck("reviews, search: a word no product has", reviews, {"q": "qwxzy"}),
         AdminCheck("customers, by email", "/admin/accounts/user/"),
         AdminCheck("customers, search: 'smith' (substring)", "/admin/accounts/user/", {"q": "smith"}),
     ]
