@@ -135,7 +135,7 @@ _db_options["prepare_threshold"] = 5 if env.bool("DB_PREPARED_STATEMENTS", defau
 # refreshes, the loader) keeps the server's setting: long aggregates are what JIT is for.
 WEB_DB_JIT = env.bool("WEB_DB_JIT", default=False)
 if DB_LOGIN == "web" and not WEB_DB_JIT:
-    _db_options["options"] = "-c jit=off"
+    _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 if env.bool("DB_POOL", default=DB_LOGIN == "web"):
     _db_options["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=2),
