@@ -12,8 +12,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
 
 from accounts.models import Address, PaymentMethod, User
-from catalog.models import Product, Variant
-from orders.models import Cart, CartItem, Order, ShippingMethod
+from orders.models import Order, ShippingMethod
 from shopwave import dbcontext
 from shopwave.keyset import decode_after, encode_after
 
@@ -21,19 +20,58 @@ ORDERS_PAGE_SIZE = 10
 _ORDER_CURSOR_SALT = "orders.history.cursor"
 
 
-@dataclass
+@dataclass(slots=True, frozen=True)
+class CartProduct:
+    id: int
+    name: str
+    slug: str
+    currency: str
+    is_listed: bool
+
+
+@dataclass(slots=True, frozen=True)
+class CartVariant:
+    id: int
+    sku: str
+    name: str
+    price: Decimal
+    stock: int
+    is_active: bool
+    low_stock_threshold: int
+    product: CartProduct
+
+
+@dataclass(slots=True, frozen=True)
+class CartLine:
+    """One cart line as the cart and checkout pages show it: read-only values, not model
+    instances (building three models per line was most of QP-03's time). Changes go
+    through ``orders.services`` by the line's id."""
+
+    id: int
+    quantity: int
+    variant: CartVariant
+
+    @property
+    def line_total(self) -> Decimal:
+        """The line at the variant's current price (the order fixes prices when placed)."""
+        return self.variant.price * self.quantity
+
+
+@dataclass(slots=True, frozen=True)
 class CartView:
-    cart: Cart | None
-    items: list[CartItem]
+    cart_id: int | None
+    items: tuple[CartLine, ...]
     subtotal: Decimal
     count: int
 
+
+_EMPTY_CART = CartView(None, (), Decimal("0.00"), 0)
 
 # The cart and its lines in one statement (QP-03). RLS limits orders_cart to the request's
 # own cart (by user, or by the anonymous cart token in app.cart_token); the WHERE names it
 # as well, so a forgotten filter could never show someone else's cart.
 _CART_SQL = """
-SELECT c.id, c.token, c.user_id, i.id, i.quantity, v.id, v.sku, v.name, v.price, v.stock, v.is_active,
+SELECT c.id, i.id, i.quantity, v.id, v.sku, v.name, v.price, v.stock, v.is_active,
        v.low_stock_threshold, p.id, p.name, p.slug, p.currency, p.is_listed
   FROM orders_cart c
   LEFT JOIN orders_cart_item i ON i.cart_id = c.id
@@ -49,25 +87,16 @@ def _cart_view(where: str, params: list[Any]) -> CartView:
         cursor.execute(_CART_SQL.format(where=where), params)
         rows = cursor.fetchall()
     if not rows:
-        return CartView(None, [], Decimal("0.00"), 0)
-    cart = Cart(id=rows[0][0], token=rows[0][1], user_id=rows[0][2])
-    cart._state.adding = False
-    items: list[CartItem] = []
-    for (_c, _t, _u, item_id, quantity, vid, sku, vname, price, stock, active, low, pid, pname, slug, currency,
-         listed) in rows:  # fmt: skip
-        if item_id is None:  # a cart without lines
-            continue
-        product = Product(id=pid, name=pname, slug=slug, currency=currency, is_listed=listed)
-        variant = Variant(
-            id=vid, product=product, sku=sku, name=vname, price=price, stock=stock, is_active=active,
-            low_stock_threshold=low,
-        )  # fmt: skip
-        item = CartItem(id=item_id, cart=cart, variant=variant, quantity=quantity)
-        for obj in (product, variant, item):
-            obj._state.adding = False
-        items.append(item)
+        return _EMPTY_CART
+    items = tuple(
+        CartLine(item_id, quantity, CartVariant(vid, sku, vname, price, stock, active, low,
+                                                CartProduct(pid, pname, slug, currency, listed)))
+        for (_c, item_id, quantity, vid, sku, vname, price, stock, active, low, pid, pname, slug, currency,
+             listed) in rows
+        if item_id is not None  # a cart without lines has one row of NULLs
+    )  # fmt: skip
     subtotal = sum((i.variant.price * i.quantity for i in items), Decimal("0.00"))
-    return CartView(cart, items, subtotal, sum(i.quantity for i in items))
+    return CartView(rows[0][0], items, subtotal, sum(i.quantity for i in items))
 
 
 def cart_page(*, user: User | None, session: SessionBase) -> CartView:
@@ -81,7 +110,7 @@ def cart_page(*, user: User | None, session: SessionBase) -> CartView:
     except ValueError:
         token_uuid = None
     if token_uuid is None:
-        return CartView(None, [], Decimal("0.00"), 0)
+        return _EMPTY_CART
     return _cart_view("c.token = %s AND c.user_id IS NULL", [token_uuid])
 
 

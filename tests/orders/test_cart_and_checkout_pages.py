@@ -198,3 +198,30 @@ def test_order_history_previews_the_first_three_lines_and_counts_the_rest(client
     assert len(shown) == 3, shown  # the first three lines by id
     assert "and 2 more" in page
     assert "\u00d7 2" in page  # "times 2": the quantity of a multi-unit line
+
+
+def test_cart_page_reads_the_shoppers_own_lines_as_plain_values(shop):  # type: ignore[no-untyped-def]
+    """QP-03's selector: the lines in the order they were added, with line totals, the
+    subtotal and count; a cart without lines; and, under the shopper's request identity
+    (RLS), never another shopper's cart."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from orders.selectors import cart_page
+    from tests.orders.conftest import acting_as_shopper
+
+    shopper, other = make_shopper(), make_shopper()
+    shopper.fill_cart((shop["peb"], 3), (shop["aur"], 2))
+    other.fill_cart((shop["aur"], 7))
+    with acting_as_shopper(shopper.user):
+        view = cart_page(user=shopper.user, session=SessionStore())
+    assert [(line.variant.id, line.quantity) for line in view.items] == [(shop["peb"].pk, 3), (shop["aur"].pk, 2)]
+    aur = view.items[1]
+    assert aur.variant.product.name == "Aurora Headphones" and aur.line_total == Decimal("39.98")
+    assert view.subtotal == sum((line.line_total for line in view.items), Decimal("0.00"))
+    assert view.count == 5 and view.cart_id == Cart.objects.get(user=shopper.user).pk
+    CartItem.objects.filter(cart__user=shopper.user).delete()
+    with acting_as_shopper(shopper.user):
+        empty = cart_page(user=shopper.user, session=SessionStore())
+        assert empty.items == () and empty.count == 0 and empty.cart_id is not None
+        # The other shopper's cart, asked for by its owner's id inside this identity: RLS hides it.
+        assert cart_page(user=other.user, session=SessionStore()).cart_id is None
