@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,6 +39,11 @@ def _home_sections() -> dict[str, Any]:
     return sections
 
 
+# The storefront's read-only pages (home, category, search, product, cart) run outside
+# ATOMIC_REQUESTS' transaction: they write nothing, so BEGIN and COMMIT would be two round
+# trips per page for no effect (each statement sees its own snapshot; a page whose parts
+# straddle a concurrent change shows each part as it was when read).
+@transaction.non_atomic_requests
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/home.html", _home_sections())
 
@@ -129,6 +135,7 @@ def _category_parts(slug: str) -> dict[str, Any] | None:
     return parts
 
 
+@transaction.non_atomic_requests  # read-only (see home)
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     parts = _category_parts(slug)
     if parts is None:
@@ -139,10 +146,12 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@transaction.non_atomic_requests  # read-only (see home)
 def search(request: HttpRequest) -> HttpResponse:
     return _listing(request, template="catalog/search.html", category=None, with_query=True, context={})
 
 
+@transaction.non_atomic_requests  # read-only (see home)
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         page = selectors.product_page(

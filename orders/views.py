@@ -24,6 +24,7 @@ def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
     return request.user if request.user.is_authenticated else None
 
 
+@transaction.non_atomic_requests  # read-only, like the catalog pages (catalog/views.py)
 def cart_detail(request: HttpRequest) -> HttpResponse:
     return render(
         request, "orders/cart.html", {"view": selectors.cart_page(user=_user(request), session=request.session)}

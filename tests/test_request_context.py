@@ -183,3 +183,34 @@ def test_the_web_login_runs_without_jit(web_db_jit, expected):  # type: ignore[n
     )
     shown, server_default = done.stdout.split()
     assert shown == (expected or server_default)
+
+
+@pytest.mark.django_db  # the test database exists (the test connects to it itself)
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_the_pool_reset_clears_session_settings_and_leaves_the_connection_idle(autocommit):  # type: ignore[no-untyped-def]
+    import psycopg
+    from psycopg.pq import TransactionStatus
+
+    from shopwave.dbreset import CONTEXT_SETTINGS
+
+    web = environ.Env.db_url_config(os.environ["WEB_DATABASE_URL"])
+    with psycopg.connect(
+        dbname=connections["default"].settings_dict["NAME"],
+        user=web["USER"],
+        password=web["PASSWORD"],
+        host=unquote(web["HOST"] or ""),
+        port=web["PORT"] or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute(
+            "SELECT set_config('role', 'commerce_customer', false), set_config('app.user_id', '42', false),"
+            " set_config('app.cart_token', 'x', false)"
+        )
+        conn.autocommit = autocommit
+        reset_pooled_connection(conn)
+        assert conn.info.transaction_status == TransactionStatus.IDLE
+        conn.autocommit = True
+        row = conn.execute(
+            "SELECT current_user::text, " + ", ".join(f"current_setting('{name}', true)" for name in CONTEXT_SETTINGS)
+        ).fetchone()
+        assert row == (web["USER"], *([""] * len(CONTEXT_SETTINGS)))

@@ -116,6 +116,27 @@ def test_sessions_are_visible_only_by_their_own_key(client, two_shoppers):  # ty
         assert sql("SELECT session_key FROM django_session") == [(key,)]
 
 
+def test_session_read_returns_only_the_session_it_names(client, two_shoppers):  # type: ignore[no-untyped-def]
+    """session_read() (one round trip per request) names the key and reads that row under
+    the caller's rights: a key is the only way to a session, and an expired one is gone."""
+    import datetime
+
+    from django.utils import timezone
+
+    client.force_login(two_shoppers["a"])
+    key = client.session.session_key
+    now = timezone.now()
+    with acting_as(CUSTOMER):
+        assert [row[0] for row in sql("SELECT session_data FROM session_read(%s, %s)", [key, now])] != []
+        assert sql("SELECT current_setting('app.session_key')") == [(key,)]
+        # Another key (or none) finds nothing and leaves the presented key as the only one visible.
+        assert sql("SELECT count(*) FROM session_read(%s, %s)", ["x" * 32, now]) == [(0,)]
+        assert sql("SELECT count(*) FROM django_session") == [(0,)]
+        assert sql("SELECT count(*) FROM session_read(NULL, %s)", [now]) == [(0,)]
+        later = now + datetime.timedelta(days=15)
+        assert sql("SELECT count(*) FROM session_read(%s, %s)", [key, later]) == [(0,)]
+
+
 def connection_cursor():  # type: ignore[no-untyped-def]
     from django.db import connection
 
