@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import F, Lookup, Q, QuerySet, Value
+from django.db.models import BigIntegerField, F, Lookup, Q, QuerySet, Value
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
@@ -104,6 +105,37 @@ class ILikeContains(Lookup):
         return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 
+class AnyOf(Lookup):
+    """`column = ANY(array)`: one parameter however many values (an IN list is one
+    placeholder per value), and the planner sees the array and estimates from it."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+# Rows of other tables "of the products a product search finds" take the products' ids as
+# one array (AnyOf) up to this many products: the planner then sees how many there are and
+# walks the table's newest rows for a frequent word (tens of thousands of products) or
+# reads each product's rows for a rare one. A subquery instead was estimated at ~50
+# products whatever the word, so a frequent word read and sorted every row of its 30 k
+# products (1.0-1.3 s for reviews at full scale). Past the limit (a word in most product
+# names) the subquery is cheaper than shipping the ids.
+PRODUCT_IDS_LIMIT = 100_000
+
+
+def of_products_found(queryset: QuerySet, term: str, field: str = "product_id") -> QuerySet:
+    """The rows of `queryset` whose `field` is a product that product_search(term) finds."""
+    products = Product.objects.filter(product_search(term)).values_list("pk", flat=True)
+    ids = list(products[: PRODUCT_IDS_LIMIT + 1])
+    if len(ids) > PRODUCT_IDS_LIMIT:
+        return queryset.filter(**{f"{field}__in": products})
+    return queryset.filter(AnyOf(F(field), Value(ids, output_field=ArrayField(BigIntegerField()))))
+
+
 def product_search(term: str) -> Q:
     """A product by part of its name (catalog_product_name_trgm_idx), its slug or one of
     its SKUs (both unique): indexed alternatives the planner ORs as bitmaps. A substring
@@ -186,7 +218,7 @@ class VariantAdmin(LargeTableAdmin):
         by_sku = queryset.filter(sku__in={term, term.upper()})
         if by_sku.exists():
             return by_sku
-        return queryset.filter(product__in=Product.objects.filter(product_search(term)).values("pk"))
+        return of_products_found(queryset, term)
 
 
 class RatingFilter(admin.SimpleListFilter):
@@ -220,19 +252,9 @@ class ReviewAdmin(LargeTableAdmin):
     # Substring search over 2 M titles and bodies took 7 s at full scale: exact email,
     # or the reviews of the products a product search finds.
     email_lookup = "user__email"
-    # Up to this many products, their ids go to the query as a list, which the planner
-    # sizes right (reviews by product, milliseconds); a subquery's trigram match is
-    # estimated at ~50 rows whatever the word, and a word matching nothing made it walk
-    # all 2 M reviews (4 s). More products than this: the subquery (~1 s for the most
-    # frequent words).
-    PRODUCT_LIST_LIMIT = 5000
 
     def search(self, queryset: QuerySet, term: str) -> QuerySet:
-        products = Product.objects.filter(product_search(term)).values_list("pk", flat=True)
-        ids = list(products[: self.PRODUCT_LIST_LIMIT + 1])
-        if len(ids) <= self.PRODUCT_LIST_LIMIT:
-            return queryset.filter(product__in=ids)
-        return queryset.filter(product__in=products)
+        return of_products_found(queryset, term)
 
     @admin.action(description="Publish the selected reviews")
     def publish(self, request, queryset):  # type: ignore[no-untyped-def]

@@ -117,6 +117,25 @@ def test_product_variant_and_review_searches(client, shop):  # type: ignore[no-u
     assert Product.objects.count() == 3
 
 
+@pytest.mark.parametrize("ids_limit", [100_000, 0])
+def test_reviews_and_variants_of_the_products_found_by_array_or_past_its_limit_by_subquery(
+    client, shop, monkeypatch, ids_limit
+):  # type: ignore[no-untyped-def]
+    import catalog.admin
+    from tests.factories import ProductFactory
+
+    monkeypatch.setattr(catalog.admin, "PRODUCT_IDS_LIMIT", ids_limit)
+    client.force_login(StaffFactory(is_superuser=True))
+    ProductFactory(name="Quiet Kettle", variants=[{"sku": "KET-Q1"}, {"sku": "KET-Q2"}])
+    ReviewFactory(product=shop["headphones"], title="Loud")
+    reviews = reverse("admin:catalog_review_changelist")
+    variants = reverse("admin:catalog_variant_changelist")
+    assert result_rows(client.get(reviews, {"q": "aurora"})) == ["5★ Loud"]
+    assert result_rows(client.get(reviews, {"q": "kettle"})) == []
+    assert sorted(v.split(" ")[0] for v in result_rows(client.get(variants, {"q": "kettle"}))) == ["KET-Q1", "KET-Q2"]
+    assert result_rows(client.get(variants, {"q": "no-such-word"})) == []
+
+
 def test_payout_and_redemption_searches(client, shop):  # type: ignore[no-untyped-def]
     from promotions.models import Redemption
     from tests.factories import PromotionFactory
