@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from dataclasses import dataclass
@@ -139,11 +140,32 @@ SELECT o.id, o.number, o.status, o.currency, o.total, o.placed_at,
 """
 
 
+@dataclass(slots=True, frozen=True)
+class OrderSummary:
+    """One row of the order history page: read-only values, not an Order instance
+    (building ten model instances was ~0.3 ms of QP-05's ~1.5 ms)."""
+
+    id: int
+    number: str
+    status: str
+    currency: str
+    total: Decimal
+    placed_at: datetime.datetime
+    preview_items: list[dict[str, Any]]  # the first three lines: product_name, quantity
+    item_count: int
+
+    def get_status_display(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+
+_STATUS_LABELS = dict(Order.Status.choices)
+
+
 def order_history(
     *, user: User, after: str | None = None, limit: int = ORDERS_PAGE_SIZE
-) -> tuple[list[Order], str | None]:
-    """A shopper's orders, newest first; each carries ``preview_items`` (its first three
-    lines, as dicts with product_name and quantity) and ``item_count`` (QP-05)."""
+) -> tuple[list[OrderSummary], str | None]:
+    """A shopper's orders, newest first, each with its first three lines and its line
+    count (QP-05)."""
     params: list[Any] = [user.pk]
     where = ""
     if after:
@@ -153,16 +175,10 @@ def order_history(
     with connection.cursor() as cursor:
         cursor.execute(_HISTORY_SQL.format(after=where), [*params, limit + 1])
         rows = cursor.fetchall()
-    orders: list[Order] = []
-    for order_id, number, status, currency, total, placed_at, preview, item_count in rows:
-        order = Order(
-            id=order_id, number=number, status=status, currency=currency, total=total, placed_at=placed_at,
-            user_id=user.pk,
-        )  # fmt: skip
-        order._state.adding = False
-        order.preview_items = json.loads(preview)  # type: ignore[attr-defined]
-        order.item_count = item_count  # type: ignore[attr-defined]
-        orders.append(order)
+    orders = [
+        OrderSummary(order_id, number, status, currency, total, placed_at, json.loads(preview), item_count)
+        for order_id, number, status, currency, total, placed_at, preview, item_count in rows
+    ]
     next_cursor = None
     if len(orders) > limit:
         last = orders[limit - 1]

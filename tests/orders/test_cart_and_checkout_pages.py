@@ -191,9 +191,10 @@ def test_order_history_previews_the_first_three_lines_and_counts_the_rest(client
         ProductFactory(name=name, variants=[{"sku": f"PRV-{number}", "price": Decimal("5.00"), "stock": 5}])
     shopper = make_shopper()
     shopper.fill_cart(*[(Variant.objects.get(sku=f"PRV-{n}"), 1 + (n == 0)) for n in range(5)])
-    shopper.place()
+    order = shopper.place()
     client.force_login(shopper.user)
     page = client.get("/account/orders/").content.decode()
+    assert f">{order.get_status_display()}</span>" in page and "$" + str(order.total) in page
     shown = [name for name in names if name in page]
     assert len(shown) == 3, shown  # the first three lines by id
     assert "and 2 more" in page
