@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminLoginForm
 from accounts.models import Address, LoginThrottle, PaymentMethod, User
 from audit.links import audit_history_url
-from shopwave.admin import LargeTablePaginator
+from shopwave.admin import LargeTablePaginator, ilike_contains
 
 admin.site.login_form = AdminLoginForm
 admin.site.site_header = "ShopWave back office"
@@ -54,6 +56,16 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined", "audit_history")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        """Part of an email or a name, case-insensitive, along the trigram indexes of
+        accounts 0013 (Django's icontains compares UPPER(column), which walked all 1 M
+        accounts for a substring nobody has: 3.6 s at full scale). Also the user
+        autocomplete of the other admins."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(ilike_contains("email", term) | ilike_contains("full_name", term)), False
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # Accounts are deactivated, never deleted: orders and the audit trail refer to them.

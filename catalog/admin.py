@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection
 from django.db.models import BigIntegerField, F, Lookup, Q, QuerySet, Value
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
@@ -11,7 +10,7 @@ from accounts.models import Seller, SellerMember
 from audit.links import audit_history_url
 from catalog import services
 from catalog.models import Category, Product, ProductCategory, ProductImage, Review, Variant
-from shopwave.admin import LargeTableAdmin
+from shopwave.admin import LargeTableAdmin, ilike_contains
 
 
 class SellerMemberInline(admin.TabularInline):
@@ -93,18 +92,6 @@ class ProductCategoryInline(admin.TabularInline):
     verbose_name_plural = "categories"
 
 
-class ILikeContains(Lookup):
-    """`column ILIKE '%term%'`, which a gin_trgm_ops index serves; Django's icontains
-    compares UPPER(column), which no index here has."""
-
-    lookup_name = "ilike_contains"
-
-    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
-
-
 class AnyOf(Lookup):
     """`column = ANY(array)`: one parameter however many values (an IN list is one
     placeholder per value), and the planner sees the array and estimates from it."""
@@ -141,8 +128,7 @@ def product_search(term: str) -> Q:
     its SKUs (both unique): indexed alternatives the planner ORs as bitmaps. A substring
     search over brand, slug and SKUs read all 500 k products and 1.25 M variants (4 s)."""
     by_sku = list(Variant.objects.filter(sku__in={term, term.upper()}).values_list("product_id", flat=True))
-    pattern = "%" + connection.ops.prep_for_like_query(term) + "%"
-    return Q(ILikeContains(F("name"), Value(pattern))) | Q(slug=term.lower()) | Q(pk__in=by_sku)
+    return ilike_contains("name", term) | Q(slug=term.lower()) | Q(pk__in=by_sku)
 
 
 @admin.register(Product)

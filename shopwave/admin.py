@@ -6,9 +6,28 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, Lookup, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+
+
+class ILikeContains(Lookup):
+    """`column ILIKE '%term%'`, which a gin_trgm_ops index serves; Django's icontains
+    compares UPPER(column), which no index here has."""
+
+    lookup_name = "ilike_contains"
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def ilike_contains(field: str, term: str) -> Q:
+    """Rows whose `field` contains `term`, case-insensitively, with % and _ taken literally."""
+    pattern = "%" + connection.ops.prep_for_like_query(term) + "%"
+    return Q(ILikeContains(F(field), Value(pattern)))
 
 
 class CappedCountPaginator(Paginator):

@@ -152,3 +152,22 @@ def test_payout_and_redemption_searches(client, shop):  # type: ignore[no-untype
     assert len(client.get(redemptions, {"q": "other"}).context["cl"].result_list) == 0
     payouts = reverse("admin:orders_sellerpayout_changelist")
     assert client.get(payouts, {"q": shop["speaker"].seller.company_name[:5]}).status_code == 200
+
+
+def test_customer_search_by_part_of_an_email_or_a_name_along_the_trigram_indexes(client):  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
+
+    client.force_login(StaffFactory(is_superuser=True))
+    UserFactory(email="jane.smith@example.com", full_name="Jane Smith")
+    UserFactory(email="bob@example.org", full_name="Robert Smithers")
+    UserFactory(email="carol_100%@example.net", full_name="Carol Hundred")
+    url = reverse("admin:accounts_user_changelist")
+    assert result_rows(client.get(url, {"q": "SMITH"})) == ["bob@example.org", "jane.smith@example.com"]
+    assert result_rows(client.get(url, {"q": " Jane.Smith@Example.com "})) == ["jane.smith@example.com"]
+    assert result_rows(client.get(url, {"q": "100%"})) == ["carol_100%@example.net"]  # % is literal
+    assert result_rows(client.get(url, {"q": "_1"})) == ["carol_100%@example.net"]  # so is _
+    assert result_rows(client.get(url, {"q": "qwxzy"})) == []
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, {"q": "smith"})
+    searched = [q["sql"] for q in queries.captured_queries if '"accounts_user"."full_name"' in q["sql"]]
+    assert searched and all("ILIKE" in sql and "UPPER(" not in sql for sql in searched)

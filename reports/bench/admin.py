@@ -138,6 +138,7 @@ def checks(p: dict[str, str]) -> list[AdminCheck]:
         AdminCheck("reviews, search: a word no product has", reviews, {"q": "qwxzy"}),
         AdminCheck("customers, by email", "/admin/accounts/user/"),
         AdminCheck("customers, search: 'smith' (substring)", "/admin/accounts/user/", {"q": "smith"}),
+        AdminCheck("customers, search: a substring nobody has", "/admin/accounts/user/", {"q": "qwxzy"}),
     ]
 
 
