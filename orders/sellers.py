@@ -52,6 +52,11 @@ def products(*, seller_id: int) -> QuerySet[Product]:
 
 
 def order_lines(*, seller_id: int, limit: int = 100) -> list[OrderItem]:
+    """The seller's newest order lines, newest order first. Orders are numbered as they are
+    placed, so the order id is the placing order, and (seller_id, order_id) is an index:
+    the page reads its 100 lines backwards along it. Sorted by the order's placed_at, the
+    planner walked all orders newest first and tested each for one of the seller's lines
+    (19 k orders, 160 ms, for a seller with 88 k lines; more for a small seller)."""
     return list(
         OrderItem.objects.filter(seller_id=seller_id)
         .select_related("order")
@@ -72,7 +77,7 @@ def order_lines(*, seller_id: int, limit: int = 100) -> list[OrderItem]:
             "order__placed_at",
             "order__currency",
         )
-        .order_by("-order__placed_at", "-id")[:limit]
+        .order_by("-order_id", "-id")[:limit]
     )
 
 

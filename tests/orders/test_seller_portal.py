@@ -174,3 +174,12 @@ def test_dashboard_months_come_from_the_analytics_view(market):  # type: ignore[
         assert [(r["month"], r["revenue"]) for r in sellers.monthly_sales(seller_id=b.pk)] == [
             (this_month, Decimal("20.00"))
         ]
+
+
+def test_the_sellers_order_lines_list_the_newest_orders_first(client, market):  # type: ignore[no-untyped-def]
+    later = make_shopper()
+    later.fill_cart((market["pa"].variants.get(), 1))
+    newer = later.place()
+    client.force_login(market["ua"])
+    lines = client.get("/seller/orders/").content.decode()
+    assert lines.index(newer.number) < lines.index(market["order"].number)
