@@ -115,49 +115,91 @@ def top_customers(*, limit: int = 20) -> Table:
     return _table(sql, [limit])
 
 
-_TOP_CATEGORY = """
-    (SELECT top.id FROM catalog_category top
-      WHERE top.depth = 0 AND c.path LIKE top.path || '%%')
-"""
+# Per-department rankings read the category listing (catalog 0012: a row per listed product
+# and each category of its subtree's ancestors, departments included) along its indexes, as
+# the storefront's department pages do. Finding each product's "home" department instead
+# (its deepest category's top ancestor, per product) read all 500 k products: 2.9-4.1 s
+# per report at full scale.
 
 
-def best_sellers_per_category(*, per_category: int = 5) -> Table:
-    """The top products by units sold in each top-level category (ROW_NUMBER)."""
-    sql = f"""
-        WITH ranked AS (
-            SELECT tc.name AS category, p.name AS product, pp.units, pp.revenue,
-                   row_number() OVER (PARTITION BY tc.id ORDER BY pp.units DESC, pp.revenue DESC, p.id) AS rank
-              FROM reports_product_performance pp
-              JOIN catalog_product p ON p.id = pp.product_id
-              JOIN LATERAL (SELECT pc.category_id FROM catalog_product_category pc
-                              JOIN catalog_category cc ON cc.id = pc.category_id
-                             WHERE pc.product_id = p.id ORDER BY cc.depth DESC, cc.id LIMIT 1) home ON true
-              JOIN catalog_category c ON c.id = home.category_id
-              JOIN catalog_category tc ON tc.id = {_TOP_CATEGORY}
+def best_sellers_per_category(*, per_category: int = 5, candidates: int = 5000) -> Table:
+    """The top listed products by units sold (the live counter) in each department, with
+    their revenue from the analytics view. The best `candidates` products overall are
+    ranked first (the best-seller index); a department with fewer than `per_category` of
+    them is then read in full, so the result is exact either way."""
+    columns = "t.id AS category_id, t.name AS category, p.id AS product_id, p.name AS product, p.units_sold AS units"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH top AS MATERIALIZED (
+                SELECT p.id FROM catalog_product p WHERE p.is_listed ORDER BY p.units_sold DESC, p.id LIMIT %s
+            )
+            SELECT {columns}
+              FROM top
+              JOIN catalog_category_listing l ON l.id = top.id
+              JOIN catalog_category t ON t.id = l.category_id AND t.depth = 0
+              JOIN catalog_product p ON p.id = top.id
+            """,
+            [candidates],
         )
-        SELECT category, rank, product, units, revenue FROM ranked WHERE rank <= %s ORDER BY category, rank
-    """
-    return _table(sql, [per_category])
+        found = cursor.fetchall()
+        by_department: dict[int, list[tuple[Any, ...]]] = {}
+        for row in found:
+            by_department.setdefault(row[0], []).append(row)
+        if len({row[2] for row in found}) >= candidates:  # not every listed product was a candidate
+            cursor.execute("SELECT id FROM catalog_category WHERE depth = 0")
+            short = [d for (d,) in cursor.fetchall() if len(by_department.get(d, [])) < per_category]
+            for department in short:
+                cursor.execute(
+                    f"""
+                    SELECT {columns}
+                      FROM catalog_category_listing l
+                      JOIN catalog_category t ON t.id = l.category_id
+                      JOIN catalog_product p ON p.id = l.id
+                     WHERE l.category_id = %s
+                     ORDER BY p.units_sold DESC, p.id
+                     LIMIT %s
+                    """,
+                    [department, per_category],
+                )
+                by_department[department] = list(cursor.fetchall())
+        ranked = [
+            (row, rank)
+            for rows in by_department.values()
+            for rank, row in enumerate(sorted(rows, key=lambda r: (-r[4], r[2]))[:per_category], start=1)
+        ]
+        cursor.execute(
+            "SELECT product_id, revenue FROM reports_product_performance WHERE product_id = ANY(%s)",
+            [[row[2] for row, _rank in ranked]],
+        )
+        revenue = dict(cursor.fetchall())
+    rows = sorted(
+        ((row[1], rank, row[3], row[4], revenue.get(row[2], Decimal("0.00"))) for row, rank in ranked),
+        key=lambda r: (r[0], r[1]),
+    )
+    return Table(["category", "rank", "product", "units", "revenue"], rows)
 
 
 def top_rated_per_category(*, per_category: int = 5, min_reviews: int = 3) -> Table:
-    """QP-07 for every top-level category: best average rating with enough reviews."""
+    """QP-07 for every department: best average rating among listed products with enough
+    reviews, along the category listing's top-rated index (ten short index scans)."""
+    # The minimum is written into the statement: a parameter there would keep a generic
+    # plan off the partial index (rating_count >= 3).
     sql = f"""
-        WITH ranked AS (
-            SELECT tc.name AS category, p.name AS product, p.rating_avg, p.rating_count,
-                   row_number() OVER (PARTITION BY tc.id ORDER BY p.rating_avg DESC, p.rating_count DESC, p.id)
-                       AS rank
-              FROM catalog_product p
-              JOIN LATERAL (SELECT pc.category_id FROM catalog_product_category pc
-                              JOIN catalog_category cc ON cc.id = pc.category_id
-                             WHERE pc.product_id = p.id ORDER BY cc.depth DESC, cc.id LIMIT 1) home ON true
-              JOIN catalog_category c ON c.id = home.category_id
-              JOIN catalog_category tc ON tc.id = {_TOP_CATEGORY}
-             WHERE p.is_listed AND p.rating_count >= %s
-        )
-        SELECT category, rank, product, rating_avg, rating_count FROM ranked WHERE rank <= %s ORDER BY category, rank
+        SELECT t.name AS category, b.rank, p.name AS product, b.rating_avg, b.rating_count
+          FROM catalog_category t
+         CROSS JOIN LATERAL (
+               SELECT l.id, l.rating_avg, l.rating_count,
+                      row_number() OVER (ORDER BY l.rating_avg DESC, l.rating_count DESC, l.id) AS rank
+                 FROM catalog_category_listing l
+                WHERE l.category_id = t.id AND l.rating_count >= {int(min_reviews)}
+                ORDER BY l.rating_avg DESC, l.rating_count DESC, l.id
+                LIMIT %s) b
+          JOIN catalog_product p ON p.id = b.id
+         WHERE t.depth = 0
+         ORDER BY t.name, b.rank
     """
-    return _table(sql, [min_reviews, per_category])
+    return _table(sql, [per_category])
 
 
 def sales_by_category(*, start: datetime.date, end: datetime.date, parent_id: int | None = None) -> Table:

@@ -157,3 +157,21 @@ def test_analysts_may_open_reports_shoppers_may_not(client, data):  # type: igno
         assert client.get(f"/admin/staff-reports/{slug}/").status_code == 200, slug
     client.force_login(UserFactory())
     assert client.get("/admin/staff-reports/kpis/").status_code == 302
+
+
+def test_best_sellers_are_the_same_from_the_candidates_or_read_in_full(data):  # type: ignore[no-untyped-def]
+    # One candidate: every other department is read in full; the ranking must not change.
+    assert selectors.best_sellers_per_category(candidates=1).rows == selectors.best_sellers_per_category().rows
+    assert selectors.best_sellers_per_category(per_category=1, candidates=1).rows == [
+        r for r in selectors.best_sellers_per_category().rows if r[1] == 1
+    ]
+
+
+def test_top_rated_per_department_reads_the_listing(data):  # type: ignore[no-untyped-def]
+    from tests.factories import ReviewFactory, UserFactory
+
+    for rating in (5, 4, 5):
+        ReviewFactory(product=data["book"], user=UserFactory(), rating=rating)
+    table = selectors.top_rated_per_category(min_reviews=3)
+    assert [(r[0], r[1], r[2], r[4]) for r in table.rows] == [("Books", 1, "Book One", 3)]
+    assert selectors.top_rated_per_category(min_reviews=4).rows == []
