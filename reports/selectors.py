@@ -130,23 +130,23 @@ def best_sellers_per_category(*, per_category: int = 5, candidates: int = 5000) 
     columns = "t.id AS category_id, t.name AS category, p.id AS product_id, p.name AS product, p.units_sold AS units"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            WITH top AS MATERIALIZED (
-                SELECT p.id FROM catalog_product p WHERE p.is_listed ORDER BY p.units_sold DESC, p.id LIMIT %s
-            )
-            SELECT {columns}
-              FROM top
-              JOIN catalog_category_listing l ON l.id = top.id
-              JOIN catalog_category t ON t.id = l.category_id AND t.depth = 0
-              JOIN catalog_product p ON p.id = top.id
-            """,
-            [candidates],
+            "SELECT id FROM catalog_product WHERE is_listed ORDER BY units_sold DESC, id LIMIT %s", [candidates]
         )
-        found = cursor.fetchall()
+        top = [product_id for (product_id,) in cursor.fetchall()]
+        cursor.execute(
+            f"""
+            SELECT {columns}
+              FROM catalog_category_listing l
+              JOIN catalog_category t ON t.id = l.category_id AND t.depth = 0
+              JOIN catalog_product p ON p.id = l.id
+             WHERE l.id = ANY(%s)
+            """,
+            [top],
+        )
         by_department: dict[int, list[tuple[Any, ...]]] = {}
-        for row in found:
+        for row in cursor.fetchall():
             by_department.setdefault(row[0], []).append(row)
-        if len({row[2] for row in found}) >= candidates:  # not every listed product was a candidate
+        if len(top) == candidates:  # more listed products than candidates: check the departments
             cursor.execute("SELECT id FROM catalog_category WHERE depth = 0")
             short = [d for (d,) in cursor.fetchall() if len(by_department.get(d, [])) < per_category]
             for department in short:
