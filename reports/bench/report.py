@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management.base import BaseCommand
 from django.db import connection
 
 from reports.bench.runner import BenchRun, PatternResult
@@ -167,6 +168,17 @@ TITLE = "# ShopWave benchmarks\n"
 
 def _markers(name: str) -> tuple[str, str]:
     return f"<!-- bench:{name} start -->", f"<!-- bench:{name} end -->"
+
+
+def publish(command: BaseCommand, name: str, markdown: str, output: str | Path | None) -> None:
+    """A bench command's last step: print its report, then rewrite section ``name`` of the
+    report at ``output`` (nothing written when ``output`` is empty)."""
+    command.stdout.write("")
+    command.stdout.write(markdown)
+    if output:
+        path = Path(output)
+        write_section(path, name, markdown)
+        command.stdout.write(command.style.SUCCESS(f"section '{name}' written to {path}"))
 
 
 def write_section(path: Path, name: str, markdown: str) -> None:

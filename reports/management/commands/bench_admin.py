@@ -9,7 +9,6 @@ reports/bench/admin.py for the method.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -37,12 +36,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
         markdown = admin.render(results, report.environment(), repeats)
-        self.stdout.write("")
-        self.stdout.write(markdown)
-        if options["output"]:
-            output = Path(options["output"])
-            report.write_section(output, "admin", markdown)
-            self.stdout.write(self.style.SUCCESS(f"section 'admin' written to {output}"))
+        report.publish(self, "admin", markdown, options["output"])
         over = [r for r in results if not r.within_budget]
         if over:
             self.stdout.write(self.style.WARNING(f"{len(over)} request(s) over the {admin.BUDGET_MS:g} ms budget"))

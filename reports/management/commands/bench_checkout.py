@@ -13,7 +13,6 @@ deadlock or an unexpected error happened. See reports/bench/checkout.py for the 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -94,12 +93,7 @@ class Command(BaseCommand):
 
         env = report.environment()
         markdown = checkout.render(run, env)
-        self.stdout.write("")
-        self.stdout.write(markdown)
-        if options["output"]:
-            output = Path(options["output"])
-            report.write_section(output, "checkout", markdown)
-            self.stdout.write(self.style.SUCCESS(f"section 'checkout' written to {output}"))
+        report.publish(self, "checkout", markdown, options["output"])
         if not run.correct:
             raise CommandError("checkout benchmark: oversell check, deadlocks or errors failed (see the table)")
         missed = [s for s in run.scenarios if s.meets_goal is False]

@@ -12,13 +12,12 @@ report. Leaves no sessions or carts behind.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reports.bench import http
-from reports.bench.report import environment, write_section
+from reports.bench.report import environment, publish
 
 
 class Command(BaseCommand):
@@ -88,8 +87,4 @@ class Command(BaseCommand):
         except http.BenchError as exc:
             raise CommandError(str(exc)) from exc
         markdown = http.render(run, environment())
-        self.stdout.write("")
-        self.stdout.write(markdown)
-        output = Path(options["output"])
-        write_section(output, "http", markdown)
-        self.stdout.write(self.style.SUCCESS(f"report written to {output} (section 'http')"))
+        publish(self, "http", markdown, options["output"])
