@@ -16,7 +16,15 @@ How it works
   refers to. Products, variants and reviews are staged in temporary tables first, then
   the orders (orders.datagen.stage_orders); the products and reviews are then inserted
   once, with their derived values already computed from the staged rows.
-- The whole load is one transaction: on any error nothing is written.
+- The load is one transaction (on any error nothing is written), except a bulk load with
+  orders run by the command (`--jobs` 2 by default, outside a transaction): its first
+  transaction commits everything up to the catalog's insert, with the orders staged in
+  UNLOGGED tables of the shopwave_datagen schema and the order tables' keys and indexes
+  dropped; orders.datagen.insert_orders_in_parallel then inserts the order tables over
+  two connections, and the category listing and search lists, VACUUM and the analytics
+  views follow two at a time. A failure after the first commit empties the order tables,
+  restores their schema and says so: the catalog and customers stay, start again in a
+  fresh database (as a bulk load needs anyway).
 
 Triggers
 - demo and small scale (mode "triggers"): every row trigger runs, exactly as for an
@@ -47,9 +55,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -59,12 +69,23 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from accounts.demo import DEMO_PASSWORD
-from orders.datagen import DERIVED_CATALOG_TABLES, ORDER_TABLES, insert_orders, stage_orders
+from orders.datagen import (
+    DERIVED_CATALOG_TABLES,
+    ORDER_TABLES,
+    SHARED_STAGING,
+    STAGING_SCHEMA,
+    STREAMS,
+    drop_for_parallel_insert,
+    insert_orders,
+    insert_orders_in_parallel,
+    stage_orders,
+)
 from reports.refresh import refresh_views
 
 # The data are dated up to this instant (fixed, so that a seed always gives the same rows).
 DATA_END = datetime(2026, 11, 1, tzinfo=UTC)
 MAX_SEED = 2**31 - 1
+MAX_JOBS = 16  # connections at a time (generate's `jobs`)
 PRIME = 1_000_003  # > every customer and product count: k -> k * PRIME mod n is a permutation
 
 
@@ -2533,15 +2554,33 @@ class _Log:
             self.line(f"  {label:<34} {rows:>12,}  {seconds:8.1f} s {rate}")
 
 
-class _Runner:
-    """Runs the load's statements on one cursor, timing each step."""
+# A staging table created as `CREATE TEMP TABLE gen_x ON COMMIT DROP AS ...`.
+_STAGED_AS = re.compile(r"^\s*CREATE TEMP TABLE (gen_\w+) ON COMMIT DROP AS\b")
 
-    def __init__(self, cursor: Any, log: _Log, params: dict[str, Any]) -> None:
+
+class _Runner:
+    """Runs the load's statements on one cursor, timing each step.
+
+    `shared` names staging tables (gen_...) that other connections must read after the
+    transaction commits (orders.datagen's parallel inserts): their CREATE TEMP TABLE ...
+    ON COMMIT DROP AS becomes CREATE UNLOGGED TABLE in the STAGING_SCHEMA, where the
+    statements that read them find them by name (that schema is on their search_path).
+    """
+
+    def __init__(self, cursor: Any, log: _Log, params: dict[str, Any], *, shared: frozenset[str] = frozenset()) -> None:
         self.cursor = cursor
         self.log = log
         self.params = params
+        self.shared = shared
 
     def run(self, sql: str, extra: dict[str, Any] | None = None) -> int:
+        match = _STAGED_AS.match(sql)
+        if match and match.group(1) in self.shared:
+            sql = (
+                sql[: match.start(0)]
+                + f"CREATE UNLOGGED TABLE {STAGING_SCHEMA}.{match.group(1)} AS"
+                + sql[match.end(0) :]
+            )
         self.cursor.execute(sql, {**self.params, **(extra or {})})
         return max(self.cursor.rowcount, 0)
 
@@ -2556,31 +2595,46 @@ class _Runner:
         return self.cursor.fetchone()[0]
 
 
-def generate(*, scale: str, seed: int = 42, out: Writer | None = None, bulk: bool | None = None) -> dict[str, int]:
+def generate(
+    *, scale: str, seed: int = 42, out: Writer | None = None, bulk: bool | None = None, jobs: int = 2
+) -> dict[str, int]:
     """Load the data set of `scale` into an empty catalog; return the row counts per table.
 
     `bulk` overrides the scale's default load mode (True: triggers disabled and derived
     values computed set-based; False: every trigger runs). Raises DataGenError, with
     nothing written, when the arguments are bad or the catalog already has rows.
+
+    One transaction, except for a bulk load with orders called outside a transaction
+    with `jobs` > 1 (the command): its first transaction commits the catalog and the
+    staged orders, the order tables are then inserted over `jobs` connections
+    (orders.datagen.insert_orders_in_parallel) and the category listing and search lists
+    rebuilt two at a time. A failure after that first commit leaves the catalog and
+    customers in the database (the order tables emptied, their schema restored) and
+    raises DataGenError saying so: generate into a fresh database again.
     """
     if scale not in SCALES:
         raise DataGenError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise DataGenError(f"the seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        raise DataGenError(f"jobs must be an integer from 1 to {MAX_JOBS}, got {jobs!r}")
     spec = SCALES[scale]
     use_bulk = spec.bulk if bulk is None else bulk
+    parallel = use_bulk and jobs > 1 and spec.orders > 0 and not connection.in_atomic_block
     tree = build_tree(spec)
     vocabulary = _vocabulary(spec)
     _check_vocabulary(spec)
     log = _Log(out)
     log.line(
         f"Generating the {scale} data set (seed {seed}, "
-        f"{'bulk load: triggers disabled, derived values computed' if use_bulk else 'row triggers on'})"
+        f"{'bulk load: triggers disabled, derived values computed' if use_bulk else 'row triggers on'}"
+        f"{f', order tables over {jobs} connections' if parallel else ''})"
     )
     started = time.monotonic()
     # One hash for every generated login, so benchmarks can log in as anyone.
     password = make_password(DEMO_PASSWORD)
     counts: dict[str, int] = {}
+    rebuild = None
 
     with transaction.atomic(), connection.cursor() as cursor:
         runner = _Runner(cursor, log, {"seed": seed, "end": DATA_END})
@@ -2602,6 +2656,21 @@ def generate(*, scale: str, seed: int = 42, out: Writer | None = None, bulk: boo
                 None,
                 time.monotonic() - t0,
             )
+        if parallel:
+            # The streams truncate their tables again in their own transactions: only
+            # when no row can be there (new, empty files).
+            parallel = not runner.scalar(
+                "SELECT bool_or(pg_relation_size(t::regclass) > 0) FROM unnest(%s::text[]) AS t",
+                [[table for tables in STREAMS for table in tables]],
+            )
+        if parallel:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
+            cursor.execute(f"CREATE SCHEMA {STAGING_SCHEMA}")
+            cursor.execute(
+                "SELECT set_config('search_path', current_setting('search_path') || ', ' || %s, true)",
+                [STAGING_SCHEMA],
+            )
+            runner.shared = SHARED_STAGING
 
         t0 = time.monotonic()
         _create_vocabulary(cursor, vocabulary, tree)
@@ -2615,27 +2684,25 @@ def generate(*, scale: str, seed: int = 42, out: Writer | None = None, bulk: boo
                 runner, spec, user_base=staged["user_base"], variant_base=staged["variant_base"], counts=counts
             )
             _insert_catalog(runner, counts, staged, use_bulk)
-        insert_orders(runner, orders, counts=counts, bulk=use_bulk)
-        cursor.execute(SQL_DROP_STAGING)
-        # The category listing (catalog 0013) from the final products: its triggers were
-        # off for the bulk catalog load and the orders load sets units_sold set-based.
-        t0 = time.monotonic()
-        counts["category_listing"] = int(runner.scalar("SELECT catalog_listing_rebuild()"))
-        log.step("catalog_category_listing", counts["category_listing"], time.monotonic() - t0)
-        # Frequent words' best matches (catalog 0016). With the triggers on (small data
-        # sets) the load's updates stamped every product's text as changed now, but it
-        # was written when the product was created (a stamp only: no audit, no touch).
-        t0 = time.monotonic()
-        if not use_bulk:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the queued checks: ALTER needs none pending
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute("ALTER TABLE catalog_product DISABLE TRIGGER USER")
-            cursor.execute("UPDATE catalog_product SET search_changed_at = created_at")
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys' checks of the update
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute("ALTER TABLE catalog_product ENABLE TRIGGER USER")
-        counts["search_terms"] = int(runner.scalar("SELECT catalog_search_terms_refresh()"))
-        log.step("catalog_search_term", counts["search_terms"], time.monotonic() - t0)
+        if parallel:
+            rebuild = drop_for_parallel_insert(runner)
+        else:
+            insert_orders(runner, orders, counts=counts, bulk=use_bulk)
+            cursor.execute(SQL_DROP_STAGING)
+            _rebuild_lists(runner, counts, bulk=use_bulk)
+
+    if rebuild is not None:
+        try:
+            insert_orders_in_parallel(runner.params, orders, rebuild, counts=counts, log=log, jobs=jobs)
+        except Exception as exc:
+            raise DataGenError(
+                f"the load failed while inserting the orders ({exc}); the catalog and customers were committed "
+                "before, and stay: drop this database and generate into a fresh one"
+            ) from exc
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="lists") as pool:
+            futures = [pool.submit(_in_own_connection, _rebuild_list, kind, log) for kind in ("listing", "terms")]
+            for future in futures:
+                counts.update(future.result())
 
     t0 = time.monotonic()
     with connection.cursor() as cursor:
@@ -2644,18 +2711,74 @@ def generate(*, scale: str, seed: int = 42, out: Writer | None = None, bulk: boo
             label = "analyze"
         else:
             # Outside a transaction (the command): also set hint bits and the visibility
-            # map now, instead of on the first reads of a benchmark.
-            cursor.execute("VACUUM (ANALYZE) " + ", ".join(ANALYZED_TABLES))
-            label = "vacuum (analyze)"
+            # map now, instead of on the first reads of a benchmark; a table per job.
+            cursor.execute(
+                "SELECT t FROM unnest(%s::text[]) AS t ORDER BY pg_total_relation_size(t::regclass) DESC",
+                [list(ANALYZED_TABLES)],
+            )
+            tables = [row[0] for row in cursor.fetchall()]
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="vacuum") as pool:
+                list(pool.map(lambda table: _in_own_connection(_vacuum, table, atomic=False), tables))
+            label = f"vacuum (analyze), {jobs} jobs"
         log.step(label, None, time.monotonic() - t0)
         t0 = time.monotonic()
         # Outside a transaction, two views at a time on their own connections (reports/refresh.py).
-        views = refresh_views(jobs=2)
+        views = refresh_views(jobs=jobs)
         log.step("analytics views refreshed", sum(row[2] for row in views), time.monotonic() - t0)
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         size = cursor.fetchone()[0]
     log.line(f"Done in {time.monotonic() - started:.1f} s; database size {size}.")
     return counts
+
+
+def _rebuild_lists(runner: _Runner, counts: dict[str, int], *, bulk: bool) -> None:
+    """The category listing and the search lists, in the load's transaction."""
+    cursor, log = runner.cursor, runner.log
+    # The category listing (catalog 0013) from the final products: its triggers were
+    # off for the bulk catalog load and the orders load sets units_sold set-based.
+    counts.update(_rebuild_list(cursor, "listing", log))
+    # Frequent words' best matches (catalog 0016). With the triggers on (small data
+    # sets) the load's updates stamped every product's text as changed now, but it
+    # was written when the product was created (a stamp only: no audit, no touch).
+    if not bulk:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the queued checks: ALTER needs none pending
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("ALTER TABLE catalog_product DISABLE TRIGGER USER")
+        cursor.execute("UPDATE catalog_product SET search_changed_at = created_at")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign keys' checks of the update
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("ALTER TABLE catalog_product ENABLE TRIGGER USER")
+    counts.update(_rebuild_list(cursor, "terms", log))
+
+
+def _rebuild_list(cursor: Any, kind: str, log: _Log) -> dict[str, int]:
+    """Rebuild the category listing ("listing") or the frequent words' lists ("terms")."""
+    key, label, sql = {
+        "listing": ("category_listing", "catalog_category_listing", "SELECT catalog_listing_rebuild()"),
+        "terms": ("search_terms", "catalog_search_term", "SELECT catalog_search_terms_refresh()"),
+    }[kind]
+    t0 = time.monotonic()
+    cursor.execute(sql)
+    rows = int(cursor.fetchone()[0])
+    log.step(label, rows, time.monotonic() - t0)
+    return {key: rows}
+
+
+def _vacuum(cursor: Any, table: str) -> None:
+    cursor.execute(f"VACUUM (ANALYZE) {table}")  # a name from ANALYZED_TABLES
+
+
+def _in_own_connection[T](task: Callable[..., T], *args: Any, atomic: bool = True) -> T:
+    """task(cursor, *args) on this worker thread's own connection, in a transaction with
+    the load's settings (or in autocommit, as VACUUM needs); the connection is closed after."""
+    try:
+        with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
+            if atomic:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                cursor.execute("SET LOCAL jit = off")
+            return task(cursor, *args)
+    finally:
+        connection.close()
 
 
 def _stage_catalog(

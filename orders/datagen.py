@@ -42,6 +42,16 @@ definitions (pg_get_constraintdef, pg_get_indexdef): same names, same definition
 deferrability. Each foreign key is re-added NOT VALID and then validated, one set-based
 check instead of one queued row lookup per inserted row; each index is built once,
 sorted, instead of grown row by row. On an error the rollback restores them all.
+
+Parallel bulk load (the command, outside a transaction, `--jobs` > 1)
+The staged rows the inserts read (SHARED_STAGING) are UNLOGGED tables in STAGING_SCHEMA,
+committed with the catalog together with the drop of the keys and indexes. The four big
+tables then go in as two STREAMS, each one transaction on its own connection that
+truncates its (empty) tables, inserts them and builds their indexes; the promotions'
+rows, the keys (NOT VALID, then validated per table over the connections) and the
+triggers follow. What one transaction would write, row for row (tested). If a stream or
+the step after it fails, recover_parallel_insert() empties the order tables and restores
+their schema; the first transaction's catalog stays (catalog.datagen.generate says so).
 """
 
 from __future__ import annotations
@@ -121,6 +131,20 @@ REBUILT_TABLES = (
     "promotions_redemption",
     "promotions_usage",
 )
+# Parallel bulk load (orders.datagen.insert_orders_in_parallel): the four big order
+# tables in two streams of about equal work (session 6's load: orders 140 s + payments
+# 122 s; lines 129 s + status history 118 s), each on its own connection in its own
+# transaction. The payments read the orders inserted before them in the same stream.
+STREAMS: tuple[tuple[str, ...], ...] = (
+    ("orders_order", "orders_payment_transaction"),
+    ("orders_order_item", "orders_order_status_history"),
+)
+# Where the staging tables the streams read live: UNLOGGED tables in their own schema,
+# committed with the catalog so the streams' connections can read them, dropped at the end.
+STAGING_SCHEMA = "shopwave_datagen"
+SHARED_STAGING = frozenset(
+    {"gen_ship", "gen_rate", "gen_path", "gen_promo", "gen_order", "gen_sellable", "gen_item", "gen_total"}
+)
 SQL_REBUILT_CONSTRAINTS = """
 SELECT format('%%I.%%I', n.nspname, t.relname), quote_ident(c.conname), c.contype, pg_get_constraintdef(c.oid),
        c.convalidated
@@ -133,8 +157,9 @@ SELECT format('%%I.%%I', n.nspname, t.relname), quote_ident(c.conname), c.contyp
 """
 # Indexes that belong to no constraint (the primary key's and the kept unique ones' do).
 SQL_REBUILT_INDEXES = """
-SELECT format('%%I.%%I', n.nspname, x.relname), pg_get_indexdef(i.indexrelid)
+SELECT format('%%I.%%I', n.nspname, x.relname), pg_get_indexdef(i.indexrelid), format('%%I.%%I', n.nspname, t.relname)
   FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_namespace n ON n.oid = x.relnamespace
+  JOIN pg_class t ON t.oid = i.indrelid
  WHERE i.indrelid = ANY(%(tables)s::regclass[]) AND NOT i.indisprimary
    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
  ORDER BY x.relname
@@ -495,6 +520,20 @@ DROP TABLE IF EXISTS pg_temp.gen_ship, pg_temp.gen_rate, pg_temp.gen_path, pg_te
 """
 
 
+STREAM_INSERTS = {
+    "orders_order": SQL_ORDERS,
+    "orders_order_item": SQL_ITEMS,
+    "orders_order_status_history": SQL_HISTORY,
+    "orders_payment_transaction": SQL_PAYMENTS,
+}
+STREAM_COUNTS = {
+    "orders_order": "orders",
+    "orders_order_item": "order_items",
+    "orders_order_status_history": "status_history",
+    "orders_payment_transaction": "payments",
+}
+
+
 class _Rebuild:
     """The foreign keys, unique constraints and secondary indexes of REBUILT_TABLES,
     captured from the catalogs so they can be dropped and re-created as they were."""
@@ -504,30 +543,53 @@ class _Rebuild:
         cursor.execute(SQL_REBUILT_CONSTRAINTS, {"tables": tables})
         self.constraints: list[tuple[str, str, str, str, bool]] = list(cursor.fetchall())
         cursor.execute(SQL_REBUILT_INDEXES, {"tables": tables})
-        self.indexes: list[tuple[str, str]] = list(cursor.fetchall())
+        self.indexes: list[tuple[str, str, str]] = list(cursor.fetchall())
 
     def drop(self, cursor: Any) -> None:
         # In any order: no foreign key refers to a captured unique constraint.
         for table, name, _kind, _definition, _valid in self.constraints:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        for index, _definition in self.indexes:
+        for index, _definition, _table in self.indexes:
             cursor.execute(f"DROP INDEX {index}")
 
     def restore(self, cursor: Any) -> None:
+        self.restore_indexes(cursor)
+        self.add_keys(cursor)
+        for table, name in self.keys_to_validate():
+            cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+
+    def restore_indexes(self, cursor: Any, tables: tuple[str, ...] | None = None, *, missing: bool = False) -> None:
+        """The indexes and unique constraints of `tables` (schema-qualified; None: all);
+        with `missing`, only those that do not exist (after a failed parallel load)."""
+        existing = _existing(cursor) if missing else set()
         # Identifiers and definitions come from the catalogs (quoted by the server).
-        for _index, definition in self.indexes:
-            cursor.execute(definition)
+        for index, definition, table in self.indexes:
+            if (tables is None or table in tables) and index not in existing:
+                cursor.execute(definition)
         for table, name, kind, definition, _valid in self.constraints:
-            if kind == "u":
+            if kind == "u" and (tables is None or table in tables) and f"{table}:{name}" not in existing:
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+
+    def add_keys(self, cursor: Any, *, missing: bool = False) -> None:
+        """Every foreign key NOT VALID (checked for rows written from now on, not yet for
+        the rows there): keys_to_validate() lists those to validate."""
+        existing = _existing(cursor) if missing else set()
         for table, name, kind, definition, valid in self.constraints:
-            if kind == "f":
+            if kind == "f" and f"{table}:{name}" not in existing:
                 # A key that was NOT VALID before has it in its definition already.
                 suffix = " NOT VALID" if valid else ""
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}{suffix}")
-        for table, name, kind, _definition, valid in self.constraints:
-            if kind == "f" and valid:
-                cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+
+    def keys_to_validate(self) -> list[tuple[str, str]]:
+        return [(table, name) for table, name, kind, _definition, valid in self.constraints if kind == "f" and valid]
+
+
+def _existing(cursor: Any) -> set[str]:
+    """Index names and table:constraint names of REBUILT_TABLES, as _Rebuild spells them."""
+    cursor.execute(SQL_REBUILT_CONSTRAINTS, {"tables": list(REBUILT_TABLES)})
+    names = {f"{table}:{name}" for table, name, *_rest in cursor.fetchall()}
+    cursor.execute(SQL_REBUILT_INDEXES, {"tables": list(REBUILT_TABLES)})
+    return names | {index for index, *_rest in cursor.fetchall()}
 
 
 def stage_orders(
@@ -663,6 +725,143 @@ def insert_orders(runner: _Runner, params: dict[str, Any], *, counts: dict[str, 
     for table in ORDER_TABLES:
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     log.step("foreign keys checked, triggers on", None, time.monotonic() - t0)
+
+
+def drop_for_parallel_insert(runner: _Runner) -> _Rebuild:
+    """In the load's first transaction: drop the keys and indexes of REBUILT_TABLES (they
+    are re-created by insert_orders_in_parallel, or by recover_parallel_insert)."""
+    t0 = time.monotonic()
+    rebuild = _Rebuild(runner.cursor)
+    rebuild.drop(runner.cursor)
+    runner.log.step("order indexes and keys dropped", None, time.monotonic() - t0)
+    return rebuild
+
+
+def insert_orders_in_parallel(
+    base: dict[str, Any], params: dict[str, Any], rebuild: _Rebuild, *, counts: dict[str, int], log: Any, jobs: int
+) -> None:
+    """Insert the staged orders over `jobs` connections, after the load's first transaction
+    committed the catalog, the staged orders (SHARED_STAGING, in STAGING_SCHEMA) and the
+    drop of REBUILT_TABLES' keys and indexes, with the order tables' triggers disabled.
+
+    Each of STREAMS is one transaction on its own connection: it truncates its tables
+    (new files: no WAL at wal_level=minimal), inserts them and builds their indexes. Then
+    one transaction on this connection inserts the promotions' redemptions and usages,
+    builds the rest, adds every foreign key NOT VALID, turns the triggers back on and drops
+    the staging schema; last, the keys are validated over `jobs` connections, grouped by
+    table (each VALIDATE is one set-based check of the rows). On an error before that
+    last step, recover_parallel_insert() puts the schema back and the error is raised.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, transaction
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(STREAMS))), thread_name_prefix="orders") as pool:
+            futures = [pool.submit(_insert_stream, tables, base, params, rebuild, log) for tables in STREAMS]
+            for future in futures:
+                counts.update(future.result())
+        with transaction.atomic(), connection.cursor() as cursor:
+            runner = _load_session(cursor, log, base)
+            counts["redemptions"] = runner.step("promotions_redemption", SQL_REDEMPTIONS, params)
+            counts["promotion_usages"] = runner.step("promotions_usage", SQL_USAGES, params)
+            runner.step("promotion uses_count", SQL_PROMOTION_COUNTS, params)
+            t0 = time.monotonic()
+            rebuild.restore_indexes(cursor, tuple(f"public.{t}" for t in REBUILT_TABLES if not _in_stream(t)))
+            rebuild.add_keys(cursor)
+            for table in ORDER_TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            cursor.execute(f"DROP SCHEMA {STAGING_SCHEMA} CASCADE")
+            log.step("keys added (not valid), triggers on", None, time.monotonic() - t0)
+    except BaseException:
+        recover_parallel_insert(rebuild)
+        raise
+
+    t0 = time.monotonic()
+    groups: dict[str, list[str]] = {}
+    for table, name in rebuild.keys_to_validate():
+        groups.setdefault(table, []).append(name)
+    with connection.cursor() as cursor:  # the biggest tables first
+        cursor.execute("SELECT t, pg_total_relation_size(t::regclass) FROM unnest(%s::text[]) AS t", [list(groups)])
+        sizes = dict(cursor.fetchall())
+    ordered = sorted(groups.items(), key=lambda item: -sizes[item[0]])
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="keys") as pool:
+        list(pool.map(lambda item: _validate_keys(*item), ordered))
+    log.step(f"foreign keys validated ({jobs} jobs)", None, time.monotonic() - t0)
+
+
+def recover_parallel_insert(rebuild: _Rebuild) -> None:
+    """After a failed parallel insert: empty the order tables again (a stream that
+    committed leaves rows the others lack), re-create what is missing of their indexes
+    and keys, turn their triggers on, drop the staging schema. The catalog and customers
+    of the first transaction stay: the caller says to start again in a fresh database."""
+    from django.db import connection, transaction
+
+    connection.close()  # it may be in a failed transaction
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE " + ", ".join(REBUILT_TABLES))
+        rebuild.restore_indexes(cursor, missing=True)
+        rebuild.add_keys(cursor, missing=True)
+        for table, name in rebuild.keys_to_validate():
+            cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")  # empty tables: at once
+        for table in ORDER_TABLES:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        cursor.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
+
+
+def _in_stream(table: str) -> bool:
+    return any(table in tables for tables in STREAMS)
+
+
+def _load_session(cursor: Any, log: Any, base: dict[str, Any]) -> _Runner:
+    """A load transaction's settings on this connection (as catalog.datagen.generate's),
+    with the staging schema on the search path; a runner for its statements."""
+    from catalog.datagen import _Runner
+
+    cursor.execute("SET LOCAL synchronous_commit = off")
+    cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SET LOCAL work_mem = '1GB'")
+    # One sorted build per index, in RAM; the other core is busy with the other stream.
+    cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")
+    cursor.execute(
+        "SELECT set_config('search_path', current_setting('search_path') || ', ' || %s, true)", [STAGING_SCHEMA]
+    )
+    return _Runner(cursor, log, base)
+
+
+def _insert_stream(
+    tables: tuple[str, ...], base: dict[str, Any], params: dict[str, Any], rebuild: _Rebuild, log: Any
+) -> dict[str, int]:
+    """One of STREAMS, in one transaction on this thread's own connection."""
+    from django.db import connection, transaction
+
+    counts: dict[str, int] = {}
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            runner = _load_session(cursor, log, base)
+            # Empty since the first transaction (which dropped the keys that refer to them);
+            # truncated here so that their rows and index builds go to new files: no WAL.
+            cursor.execute("TRUNCATE " + ", ".join(tables))
+            for table in tables:
+                counts[STREAM_COUNTS[table]] = runner.step(table, STREAM_INSERTS[table], params)
+            t0 = time.monotonic()
+            rebuild.restore_indexes(cursor, tuple(f"public.{t}" for t in tables))
+            log.step(f"indexes of {' and '.join(tables)}", None, time.monotonic() - t0)
+    finally:
+        connection.close()  # this worker thread's own connection
+    return counts
+
+
+def _validate_keys(table: str, names: list[str]) -> None:
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            for name in names:  # names from the catalogs, quoted by the server
+                cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+    finally:
+        connection.close()
 
 
 def _run_queued_checks(cursor: Any) -> None:

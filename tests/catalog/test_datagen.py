@@ -334,6 +334,8 @@ def test_refuses_a_catalog_that_has_data() -> None:
         ({"scale": "huge"}, "unknown scale"),
         ({"scale": "demo", "seed": -1}, "seed"),
         ({"scale": "demo", "seed": 2**31}, "seed"),
+        ({"scale": "demo", "jobs": 0}, "jobs"),
+        ({"scale": "demo", "jobs": 17}, "jobs"),
     ],
 )
 def test_rejects_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
@@ -342,7 +344,10 @@ def test_rejects_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
     assert sql("SELECT count(*) FROM accounts_user") == [(0,)]
 
 
-@pytest.mark.parametrize("argv", [["--scale", "huge"], ["--scale", "demo", "--seed", "-1"], ["--seed", "1"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["--scale", "huge"], ["--scale", "demo", "--seed", "-1"], ["--seed", "1"], ["--scale", "demo", "--jobs", "0"]],
+)
 def test_command_rejects_bad_arguments(argv: list[str]) -> None:
     with pytest.raises(CommandError):
         call_command("generate_data", *argv, stdout=io.StringIO())

@@ -1,0 +1,86 @@
+"""The bulk load's order tables over several connections (orders.datagen.insert_orders_in_parallel).
+
+Outside a transaction only, as the command runs it: these tests commit (transaction=True).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from catalog.datagen import DataGenError, generate
+from orders import datagen as orders_datagen
+from orders.datagen import ORDER_TABLES, REBUILT_TABLES, STAGING_SCHEMA
+from tests.catalog.test_datagen import fingerprints
+from tests.conftest import sql
+from tests.orders.test_datagen_orders import ORDER_FINGERPRINT, SCHEMA_OF_ORDER_TABLES, failed_checks
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The four tables the streams write, by the order's number relative to the first order's
+# (ids and numbers come from sequences, which a rollback does not reset).
+LINES_FINGERPRINT = """
+WITH o AS (SELECT id, split_part(number, '-', 3)::bigint - min(split_part(number, '-', 3)::bigint) OVER () AS n
+             FROM orders_order)
+SELECT (SELECT md5(string_agg(concat_ws('|', o.n, i.sku, i.product_name, i.unit_price, i.quantity, i.line_total,
+                                        i.discount, i.commission_rate), E'\\n' ORDER BY o.n, i.sku, i.line_total))
+          FROM orders_order_item i JOIN o ON o.id = i.order_id),
+       (SELECT md5(string_agg(concat_ws('|', o.n, h.from_status, h.to_status, h.changed_at), E'\\n'
+                              ORDER BY o.n, h.changed_at, h.to_status))
+          FROM orders_order_status_history h JOIN o ON o.id = h.order_id),
+       (SELECT md5(string_agg(concat_ws('|', o.n, p.kind, p.status, p.amount, p.error_code, p.created_at), E'\\n'
+                              ORDER BY o.n, p.created_at, p.kind))
+          FROM orders_payment_transaction p JOIN o ON o.id = p.order_id),
+       (SELECT md5(string_agg(concat_ws('|', o.n, r.amount, r.created_at), E'\\n' ORDER BY o.n))
+          FROM promotions_redemption r JOIN o ON o.id = r.order_id)
+"""
+
+
+def loaded() -> tuple[object, ...]:
+    return (*sql(ORDER_FINGERPRINT)[0], *sql(LINES_FINGERPRINT)[0], *fingerprints())
+
+
+def assert_schema_whole(before: set[tuple[object, ...]]) -> None:
+    tables = [list(REBUILT_TABLES)] * 2
+    assert set(sql(SCHEMA_OF_ORDER_TABLES, tables)) == before
+    assert sql("SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == [(0,)]
+    assert sql("SELECT count(*) FROM pg_index WHERE NOT (indisvalid AND indisready AND indislive)") == [(0,)]
+    assert sql(
+        "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'"
+        " AND tgrelid::regclass::text = ANY(%s)",
+        [list(ORDER_TABLES)],
+    ) == [(0,)]
+    assert sql("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [STAGING_SCHEMA]) == [(0,)]
+
+
+def test_the_parallel_load_writes_what_the_one_transaction_load_writes() -> None:
+    before = set(sql(SCHEMA_OF_ORDER_TABLES, [list(REBUILT_TABLES)] * 2))
+    with transaction.atomic():  # inside a transaction: one transaction, whatever `jobs` says
+        one = generate(scale="demo", seed=9, bulk=True, jobs=2)
+        expected = loaded()
+        transaction.set_rollback(True)
+    assert sql("SELECT count(*) FROM orders_order") == [(0,)]
+
+    counts = generate(scale="demo", seed=9, bulk=True, jobs=2)
+
+    assert counts == one
+    assert loaded() == expected
+    assert_schema_whole(before)
+    assert failed_checks() == []
+
+
+def test_a_failed_stream_leaves_the_order_tables_empty_and_their_schema_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = set(sql(SCHEMA_OF_ORDER_TABLES, [list(REBUILT_TABLES)] * 2))
+    # The other stream (orders, payments) commits; this one fails after its first insert.
+    monkeypatch.setitem(orders_datagen.STREAM_INSERTS, "orders_order_status_history", "SELECT 1 / 0")
+
+    with pytest.raises(DataGenError, match=r"failed while inserting the orders \(division by zero.*fresh one"):
+        generate(scale="demo", seed=9, bulk=True, jobs=2)
+
+    for table in REBUILT_TABLES:
+        assert sql(f"SELECT count(*) FROM {table}") == [(0,)], table
+    assert_schema_whole(before)
+    # What the first transaction committed stays, as the error says.
+    assert sql("SELECT count(*) FROM catalog_product") == [(240,)]
