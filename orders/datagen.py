@@ -538,11 +538,11 @@ class _Rebuild:
     """The foreign keys, unique constraints and secondary indexes of REBUILT_TABLES,
     captured from the catalogs so they can be dropped and re-created as they were."""
 
-    def __init__(self, cursor: Any) -> None:
-        tables = list(REBUILT_TABLES)
-        cursor.execute(SQL_REBUILT_CONSTRAINTS, {"tables": tables})
+    def __init__(self, cursor: Any, tables: tuple[str, ...] = REBUILT_TABLES) -> None:
+        self.tables = tables
+        cursor.execute(SQL_REBUILT_CONSTRAINTS, {"tables": list(tables)})
         self.constraints: list[tuple[str, str, str, str, bool]] = list(cursor.fetchall())
-        cursor.execute(SQL_REBUILT_INDEXES, {"tables": tables})
+        cursor.execute(SQL_REBUILT_INDEXES, {"tables": list(tables)})
         self.indexes: list[tuple[str, str, str]] = list(cursor.fetchall())
 
     def drop(self, cursor: Any) -> None:
@@ -561,7 +561,7 @@ class _Rebuild:
     def restore_indexes(self, cursor: Any, tables: tuple[str, ...] | None = None, *, missing: bool = False) -> None:
         """The indexes and unique constraints of `tables` (schema-qualified; None: all);
         with `missing`, only those that do not exist (after a failed parallel load)."""
-        existing = _existing(cursor) if missing else set()
+        existing = _existing(cursor, self.tables) if missing else set()
         # Identifiers and definitions come from the catalogs (quoted by the server).
         for index, definition, table in self.indexes:
             if (tables is None or table in tables) and index not in existing:
@@ -573,7 +573,7 @@ class _Rebuild:
     def add_keys(self, cursor: Any, *, missing: bool = False) -> None:
         """Every foreign key NOT VALID (checked for rows written from now on, not yet for
         the rows there): keys_to_validate() lists those to validate."""
-        existing = _existing(cursor) if missing else set()
+        existing = _existing(cursor, self.tables) if missing else set()
         for table, name, kind, definition, valid in self.constraints:
             if kind == "f" and f"{table}:{name}" not in existing:
                 # A key that was NOT VALID before has it in its definition already.
@@ -584,11 +584,11 @@ class _Rebuild:
         return [(table, name) for table, name, kind, _definition, valid in self.constraints if kind == "f" and valid]
 
 
-def _existing(cursor: Any) -> set[str]:
-    """Index names and table:constraint names of REBUILT_TABLES, as _Rebuild spells them."""
-    cursor.execute(SQL_REBUILT_CONSTRAINTS, {"tables": list(REBUILT_TABLES)})
+def _existing(cursor: Any, tables: tuple[str, ...]) -> set[str]:
+    """Index names and table:constraint names of `tables`, as _Rebuild spells them."""
+    cursor.execute(SQL_REBUILT_CONSTRAINTS, {"tables": list(tables)})
     names = {f"{table}:{name}" for table, name, *_rest in cursor.fetchall()}
-    cursor.execute(SQL_REBUILT_INDEXES, {"tables": list(REBUILT_TABLES)})
+    cursor.execute(SQL_REBUILT_INDEXES, {"tables": list(tables)})
     return names | {index for index, *_rest in cursor.fetchall()}
 
 
@@ -748,9 +748,8 @@ def insert_orders_in_parallel(
     (new files: no WAL at wal_level=minimal), inserts them and builds their indexes. Then
     one transaction on this connection inserts the promotions' redemptions and usages,
     builds the rest, adds every foreign key NOT VALID, turns the triggers back on and drops
-    the staging schema; last, the keys are validated over `jobs` connections, grouped by
-    table (each VALIDATE is one set-based check of the rows). On an error before that
-    last step, recover_parallel_insert() puts the schema back and the error is raised.
+    the staging schema. The caller validates the keys (key_validations, validate_keys).
+    On an error, recover_parallel_insert() puts the schema back and the error is raised.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -777,17 +776,20 @@ def insert_orders_in_parallel(
         recover_parallel_insert(rebuild)
         raise
 
-    t0 = time.monotonic()
+
+def key_validations(rebuild: _Rebuild) -> list[tuple[str, list[str]]]:
+    """The keys insert_orders_in_parallel added NOT VALID, per table, the biggest table
+    first: for validate_keys(), one table per connection at a time (VALIDATE takes a
+    SHARE UPDATE EXCLUSIVE lock on its table, a ROW SHARE lock on the referenced one)."""
+    from django.db import connection
+
     groups: dict[str, list[str]] = {}
     for table, name in rebuild.keys_to_validate():
         groups.setdefault(table, []).append(name)
-    with connection.cursor() as cursor:  # the biggest tables first
+    with connection.cursor() as cursor:
         cursor.execute("SELECT t, pg_total_relation_size(t::regclass) FROM unnest(%s::text[]) AS t", [list(groups)])
         sizes = dict(cursor.fetchall())
-    ordered = sorted(groups.items(), key=lambda item: -sizes[item[0]])
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="keys") as pool:
-        list(pool.map(lambda item: _validate_keys(*item), ordered))
-    log.step(f"foreign keys validated ({jobs} jobs)", None, time.monotonic() - t0)
+    return sorted(groups.items(), key=lambda item: -sizes[item[0]])
 
 
 def recover_parallel_insert(rebuild: _Rebuild) -> None:
@@ -853,15 +855,13 @@ def _insert_stream(
     return counts
 
 
-def _validate_keys(table: str, names: list[str]) -> None:
-    from django.db import connection
-
-    try:
-        with connection.cursor() as cursor:
-            for name in names:  # names from the catalogs, quoted by the server
-                cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
-    finally:
-        connection.close()
+def validate_keys(cursor: Any, table: str, names: list[str], log: Any) -> dict[str, int]:
+    """One table's keys from key_validations(), each a set-based check of its rows."""
+    t0 = time.monotonic()
+    for name in names:  # names from the catalogs, quoted by the server
+        cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+    log.step(f"{len(names)} keys of {table.removeprefix('public.')} validated", None, time.monotonic() - t0)
+    return {}
 
 
 def _run_queued_checks(cursor: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from catalog.datagen import generate
+from catalog.datagen import CATALOG_REBUILT_TABLES, generate
 from catalog.integrity import run_catalog_checks
 from orders.datagen import ORDER_TABLES, REBUILT_TABLES
 from orders.integrity import run_order_checks
@@ -169,10 +169,11 @@ SELECT 'index', indrelid::regclass::text, indexrelid::regclass::text, pg_get_ind
 """
 
 
-def test_a_bulk_load_restores_the_constraints_and_indexes_of_the_order_tables() -> None:
-    tables = [list(REBUILT_TABLES)] * 2
+def test_a_bulk_load_restores_the_constraints_and_indexes_of_the_order_and_catalog_tables() -> None:
+    tables = [list(REBUILT_TABLES + CATALOG_REBUILT_TABLES)] * 2
     before = set(sql(SCHEMA_OF_ORDER_TABLES, tables))
-    assert sum(row[0] == "constraint" and "FOREIGN KEY" in row[3] for row in before) >= 10
+    assert sum(row[0] == "constraint" and "FOREIGN KEY" in row[3] for row in before) >= 18
+    assert sum(row[0] == "index" and "USING gin" in row[3] for row in before) >= 4  # trigram, full text
     generate(scale="demo", seed=5, bulk=True)
     assert set(sql(SCHEMA_OF_ORDER_TABLES, tables)) == before
     assert sql("SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == [(0,)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from catalog.datagen import DataGenError, generate
+from catalog.datagen import CATALOG_REBUILT_TABLES, DataGenError, generate
 from orders import datagen as orders_datagen
 from orders.datagen import ORDER_TABLES, REBUILT_TABLES, STAGING_SCHEMA
 from tests.catalog.test_datagen import fingerprints
@@ -40,8 +40,11 @@ def loaded() -> tuple[object, ...]:
     return (*sql(ORDER_FINGERPRINT)[0], *sql(LINES_FINGERPRINT)[0], *fingerprints())
 
 
+REBUILT = [list(REBUILT_TABLES + CATALOG_REBUILT_TABLES)] * 2
+
+
 def assert_schema_whole(before: set[tuple[object, ...]]) -> None:
-    tables = [list(REBUILT_TABLES)] * 2
+    tables = REBUILT
     assert set(sql(SCHEMA_OF_ORDER_TABLES, tables)) == before
     assert sql("SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == [(0,)]
     assert sql("SELECT count(*) FROM pg_index WHERE NOT (indisvalid AND indisready AND indislive)") == [(0,)]
@@ -54,7 +57,7 @@ def assert_schema_whole(before: set[tuple[object, ...]]) -> None:
 
 
 def test_the_parallel_load_writes_what_the_one_transaction_load_writes() -> None:
-    before = set(sql(SCHEMA_OF_ORDER_TABLES, [list(REBUILT_TABLES)] * 2))
+    before = set(sql(SCHEMA_OF_ORDER_TABLES, REBUILT))
     with transaction.atomic():  # inside a transaction: one transaction, whatever `jobs` says
         one = generate(scale="demo", seed=9, bulk=True, jobs=2)
         expected = loaded()
@@ -72,7 +75,7 @@ def test_the_parallel_load_writes_what_the_one_transaction_load_writes() -> None
 def test_a_failed_stream_leaves_the_order_tables_empty_and_their_schema_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    before = set(sql(SCHEMA_OF_ORDER_TABLES, [list(REBUILT_TABLES)] * 2))
+    before = set(sql(SCHEMA_OF_ORDER_TABLES, REBUILT))
     # The other stream (orders, payments) commits; this one fails after its first insert.
     monkeypatch.setitem(orders_datagen.STREAM_INSERTS, "orders_order_status_history", "SELECT 1 / 0")
 
