@@ -2709,8 +2709,8 @@ def generate(
                 "before, and stay: drop this database and generate into a fresh one"
             ) from exc
         # Independent of each other (no two lock one table in conflicting modes): the two
-        # lists and the key checks, longest first (full scale: listing 120 s, search lists
-        # 75 s, the order lines' keys ~50 s) on `jobs` connections.
+        # lists and the key checks, longest first (full scale: listing 120-150 s, search
+        # lists 75-85 s, the order lines' keys ~110 s) on `jobs` connections.
         tasks: list[tuple[Callable[..., dict[str, int]], tuple[Any, ...]]] = [
             (_rebuild_list, ("listing", log)),
             (_rebuild_list, ("terms", log)),
