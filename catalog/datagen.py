@@ -76,11 +76,12 @@ from orders.datagen import (
     STAGING_SCHEMA,
     STREAMS,
     _Rebuild,
-    drop_for_parallel_insert,
+    drop_order_keys,
     insert_orders,
     insert_orders_in_parallel,
     key_validations,
     stage_orders,
+    use_staging_schema,
     validate_keys,
 )
 from reports.refresh import refresh_views
@@ -2675,10 +2676,7 @@ def generate(
         if parallel:
             cursor.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
             cursor.execute(f"CREATE SCHEMA {STAGING_SCHEMA}")
-            cursor.execute(
-                "SELECT set_config('search_path', current_setting('search_path') || ', ' || %s, true)",
-                [STAGING_SCHEMA],
-            )
+            use_staging_schema(cursor)
             runner.shared = SHARED_STAGING
 
         t0 = time.monotonic()
@@ -2694,7 +2692,7 @@ def generate(
             )
             _insert_catalog(runner, counts, staged, use_bulk)
         if parallel:
-            rebuild = drop_for_parallel_insert(runner)
+            rebuild = drop_order_keys(runner)
         else:
             insert_orders(runner, orders, counts=counts, bulk=use_bulk)
             cursor.execute(SQL_DROP_STAGING)

@@ -58,8 +58,11 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
 
 from orders.demo import SHIPPING
 
@@ -686,20 +689,9 @@ def insert_orders(runner: _Runner, params: dict[str, Any], *, counts: dict[str, 
     log = runner.log
     if params["n"] < 1:
         return
-    rebuild: _Rebuild | None = None
-    if bulk:
-        t0 = time.monotonic()
-        rebuild = _Rebuild(cursor)
-        rebuild.drop(cursor)
-        log.step("order indexes and keys dropped", None, time.monotonic() - t0)
-
-    counts["orders"] = runner.step("orders_order", SQL_ORDERS, params)
-    counts["order_items"] = runner.step("orders_order_item", SQL_ITEMS, params)
-    counts["status_history"] = runner.step("orders_order_status_history", SQL_HISTORY, params)
-    counts["payments"] = runner.step("orders_payment_transaction", SQL_PAYMENTS, params)
-    counts["redemptions"] = runner.step("promotions_redemption", SQL_REDEMPTIONS, params)
-    counts["promotion_usages"] = runner.step("promotions_usage", SQL_USAGES, params)
-    runner.step("promotion uses_count", SQL_PROMOTION_COUNTS, params)
+    rebuild = drop_order_keys(runner) if bulk else None
+    counts.update(_insert_tables(runner, tuple(STREAM_INSERTS), params))
+    _insert_promotion_rows(runner, params, counts)
     if not bulk:
         _run_queued_checks(cursor)
         for table in DERIVED_CATALOG_TABLES:
@@ -727,9 +719,10 @@ def insert_orders(runner: _Runner, params: dict[str, Any], *, counts: dict[str, 
     log.step("foreign keys checked, triggers on", None, time.monotonic() - t0)
 
 
-def drop_for_parallel_insert(runner: _Runner) -> _Rebuild:
-    """In the load's first transaction: drop the keys and indexes of REBUILT_TABLES (they
-    are re-created by insert_orders_in_parallel, or by recover_parallel_insert)."""
+def drop_order_keys(runner: _Runner) -> _Rebuild:
+    """Drop the keys and indexes of REBUILT_TABLES before their inserts; the returned
+    _Rebuild re-creates them (insert_orders, insert_orders_in_parallel or
+    recover_parallel_insert)."""
     t0 = time.monotonic()
     rebuild = _Rebuild(runner.cursor)
     rebuild.drop(runner.cursor)
@@ -751,20 +744,19 @@ def insert_orders_in_parallel(
     the staging schema. The caller validates the keys (key_validations, validate_keys).
     On an error, recover_parallel_insert() puts the schema back and the error is raised.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection, transaction
+    from catalog.datagen import _in_own_connection
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(STREAMS))), thread_name_prefix="orders") as pool:
-            futures = [pool.submit(_insert_stream, tables, base, params, rebuild, log) for tables in STREAMS]
+            futures = [
+                pool.submit(_in_own_connection, _insert_stream, tables, base, params, rebuild, log)
+                for tables in STREAMS
+            ]
             for future in futures:
                 counts.update(future.result())
         with transaction.atomic(), connection.cursor() as cursor:
             runner = _load_session(cursor, log, base)
-            counts["redemptions"] = runner.step("promotions_redemption", SQL_REDEMPTIONS, params)
-            counts["promotion_usages"] = runner.step("promotions_usage", SQL_USAGES, params)
-            runner.step("promotion uses_count", SQL_PROMOTION_COUNTS, params)
+            _insert_promotion_rows(runner, params, counts)
             t0 = time.monotonic()
             rebuild.restore_indexes(cursor, tuple(f"public.{t}" for t in REBUILT_TABLES if not _in_stream(t)))
             rebuild.add_keys(cursor)
@@ -781,8 +773,6 @@ def key_validations(rebuild: _Rebuild) -> list[tuple[str, list[str]]]:
     """The keys insert_orders_in_parallel added NOT VALID, per table, the biggest table
     first: for validate_keys(), one table per connection at a time (VALIDATE takes a
     SHARE UPDATE EXCLUSIVE lock on its table, a ROW SHARE lock on the referenced one)."""
-    from django.db import connection
-
     groups: dict[str, list[str]] = {}
     for table, name in rebuild.keys_to_validate():
         groups.setdefault(table, []).append(name)
@@ -797,8 +787,6 @@ def recover_parallel_insert(rebuild: _Rebuild) -> None:
     committed leaves rows the others lack), re-create what is missing of their indexes
     and keys, turn their triggers on, drop the staging schema. The catalog and customers
     of the first transaction stay: the caller says to start again in a fresh database."""
-    from django.db import connection, transaction
-
     connection.close()  # it may be in a failed transaction
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(REBUILT_TABLES))
@@ -826,33 +814,43 @@ def _load_session(cursor: Any, log: Any, base: dict[str, Any]) -> _Runner:
     # One sorted build per index, in RAM; the other core is busy with the other stream.
     cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
     cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")
-    cursor.execute(
-        "SELECT set_config('search_path', current_setting('search_path') || ', ' || %s, true)", [STAGING_SCHEMA]
-    )
+    use_staging_schema(cursor)
     return _Runner(cursor, log, base)
 
 
-def _insert_stream(
-    tables: tuple[str, ...], base: dict[str, Any], params: dict[str, Any], rebuild: _Rebuild, log: Any
-) -> dict[str, int]:
-    """One of STREAMS, in one transaction on this thread's own connection."""
-    from django.db import connection, transaction
+def use_staging_schema(cursor: Any) -> None:
+    """Put STAGING_SCHEMA last on this transaction's search path, where the load's
+    statements find the shared staging tables by their names."""
+    cursor.execute(
+        "SELECT set_config('search_path', current_setting('search_path') || ', ' || %s, true)", [STAGING_SCHEMA]
+    )
 
-    counts: dict[str, int] = {}
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            runner = _load_session(cursor, log, base)
-            # Empty since the first transaction (which dropped the keys that refer to them);
-            # truncated here so that their rows and index builds go to new files: no WAL.
-            cursor.execute("TRUNCATE " + ", ".join(tables))
-            for table in tables:
-                counts[STREAM_COUNTS[table]] = runner.step(table, STREAM_INSERTS[table], params)
-            t0 = time.monotonic()
-            rebuild.restore_indexes(cursor, tuple(f"public.{t}" for t in tables))
-            log.step(f"indexes of {' and '.join(tables)}", None, time.monotonic() - t0)
-    finally:
-        connection.close()  # this worker thread's own connection
+
+def _insert_stream(
+    cursor: Any, tables: tuple[str, ...], base: dict[str, Any], params: dict[str, Any], rebuild: _Rebuild, log: Any
+) -> dict[str, int]:
+    """One of STREAMS, in one transaction on a worker thread's own connection."""
+    runner = _load_session(cursor, log, base)
+    # Empty since the first transaction (which dropped the keys that refer to them);
+    # truncated here so that their rows and index builds go to new files: no WAL.
+    cursor.execute("TRUNCATE " + ", ".join(tables))
+    counts = _insert_tables(runner, tables, params)
+    t0 = time.monotonic()
+    rebuild.restore_indexes(cursor, tuple(f"public.{t}" for t in tables))
+    log.step(f"indexes of {' and '.join(tables)}", None, time.monotonic() - t0)
     return counts
+
+
+def _insert_tables(runner: _Runner, tables: tuple[str, ...], params: dict[str, Any]) -> dict[str, int]:
+    """Insert the staged rows of these big order tables (STREAM_INSERTS), in this order."""
+    return {STREAM_COUNTS[table]: runner.step(table, STREAM_INSERTS[table], params) for table in tables}
+
+
+def _insert_promotion_rows(runner: _Runner, params: dict[str, Any], counts: dict[str, int]) -> None:
+    """The promotions' redemptions and usages from the inserted orders, and their uses_count."""
+    counts["redemptions"] = runner.step("promotions_redemption", SQL_REDEMPTIONS, params)
+    counts["promotion_usages"] = runner.step("promotions_usage", SQL_USAGES, params)
+    runner.step("promotion uses_count", SQL_PROMOTION_COUNTS, params)
 
 
 def validate_keys(cursor: Any, table: str, names: list[str], log: Any) -> dict[str, int]:
