@@ -52,6 +52,8 @@ class CustomerLifetimeValue(models.Model):
     average_order = models.DecimalField(max_digits=14, decimal_places=2)
     first_order_on = models.DateField()
     last_order_on = models.DateField()
+    # NTILE(4) by lifetime revenue, highest first, computed at refresh (reports 0006).
+    revenue_quartile = models.SmallIntegerField()
 
     class Meta:
         managed = False

@@ -1,6 +1,7 @@
 """Staff report queries. They read the analytics views and the catalog only (never shopper
 tables), so analysts' database role can run every one of them. Window functions do the
-comparisons: LAG for month-over-month, NTILE for loyalty quartiles, ROW_NUMBER for rankings.
+comparisons: LAG for month-over-month, NTILE for loyalty quartiles (ranked in the view
+when it is refreshed), ROW_NUMBER for rankings.
 
 Each function returns a Table: the exact rows a page shows, which is also what its CSV
 export writes.
@@ -94,15 +95,16 @@ def monthly_revenue(*, start: datetime.date, end: datetime.date) -> Table:
 
 
 def loyalty_quartiles() -> Table:
-    """Customers split into four equal groups by lifetime revenue (NTILE(4)), top first."""
+    """Customers split into four equal groups by lifetime revenue (NTILE(4)), top first.
+    The quartile is ranked when the analytics views are refreshed (reports 0006), not per
+    visit: ranking 900 k customers took 2-3 s."""
     sql = """
-        SELECT quartile, count(*)::integer AS customers, min(revenue) AS min_revenue, max(revenue) AS max_revenue,
-               round(avg(revenue), 2) AS average_revenue, round(avg(orders), 2) AS average_orders,
-               sum(revenue) AS revenue
-          FROM (SELECT revenue, orders, ntile(4) OVER (ORDER BY revenue DESC, user_id) AS quartile
-                  FROM reports_customer_ltv) q
-         GROUP BY quartile
-         ORDER BY quartile
+        SELECT revenue_quartile AS quartile, count(*)::integer AS customers, min(revenue) AS min_revenue,
+               max(revenue) AS max_revenue, round(avg(revenue), 2) AS average_revenue,
+               round(avg(orders), 2) AS average_orders, sum(revenue) AS revenue
+          FROM reports_customer_ltv
+         GROUP BY revenue_quartile
+         ORDER BY revenue_quartile
     """
     return _table(sql, [])
 

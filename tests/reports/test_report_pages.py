@@ -82,6 +82,31 @@ def test_loyalty_quartiles_and_ltv(data):  # type: ignore[no-untyped-def]
     assert top.rows[0][:3] == (data["a"].user.pk, 2, Decimal("210.00"))
 
 
+def test_loyalty_quartiles_are_ranked_at_refresh_like_ntile(data):  # type: ignore[no-untyped-def]
+    # Two more customers at 100 each: five customers (a 210, e 100, f 100, b 20, c 10),
+    # NTILE(4) sizes 2, 1, 1, 1, the tie between e and f broken by customer id.
+    e, f = make_shopper(), make_shopper()
+    hpv = Variant.objects.get(sku="HP1")
+    paid(e, (hpv, 1))
+    paid(f, (hpv, 1))
+    assert [r[1] for r in selectors.loyalty_quartiles().rows] == [1, 1, 1], "as of the last refresh"
+    call_command("refresh_analytics")
+    table = selectors.loyalty_quartiles()
+    assert [(r[0], r[1], r[2], r[3]) for r in table.rows] == [
+        (1, 2, Decimal("100.00"), Decimal("210.00")),
+        (2, 1, Decimal("100.00"), Decimal("100.00")),
+        (3, 1, Decimal("20.00"), Decimal("20.00")),
+        (4, 1, Decimal("10.00"), Decimal("10.00")),
+    ]
+    stored = sql("SELECT user_id, revenue_quartile FROM reports_customer_ltv ORDER BY user_id")
+    live = sql(
+        "SELECT user_id, ntile(4) OVER (ORDER BY revenue DESC, user_id) FROM reports_customer_ltv ORDER BY user_id"
+    )
+    assert stored == live
+    first, second = sorted([e.user.pk, f.user.pk])
+    assert dict(stored)[first] == 1 and dict(stored)[second] == 2
+
+
 def test_rankings_sales_by_category_and_low_stock(data):  # type: ignore[no-untyped-def]
     best = selectors.best_sellers_per_category()
     assert [(r[0], r[1], r[2], r[3]) for r in best.rows if r[0] in {"Audio", "Books"}] == [
