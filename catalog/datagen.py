@@ -2620,7 +2620,9 @@ def generate(
     (orders.datagen.insert_orders_in_parallel) and the category listing and search lists
     rebuilt two at a time. A failure after that first commit leaves the catalog and
     customers in the database (the order tables emptied, their schema restored) and
-    raises DataGenError saying so: generate into a fresh database again.
+    raises DataGenError saying so: generate into a fresh database again. A failure of
+    the steps after the order inserts (a key validation, the two lists) lets the other
+    steps finish and raises DataGenError naming each failed step.
     """
     if scale not in SCALES:
         raise DataGenError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
@@ -2709,15 +2711,28 @@ def generate(
         # Independent of each other (no two lock one table in conflicting modes): the two
         # lists and the key checks, longest first (full scale: listing 120-150 s, search
         # lists 75-85 s, the order lines' keys ~110 s) on `jobs` connections.
-        tasks: list[tuple[Callable[..., dict[str, int]], tuple[Any, ...]]] = [
-            (_rebuild_list, ("listing", log)),
-            (_rebuild_list, ("terms", log)),
-            *((validate_keys, (table, names, log)) for table, names in key_validations(rebuild)),
+        tasks: list[tuple[str, Callable[..., dict[str, int]], tuple[Any, ...]]] = [
+            ("the category listing", _rebuild_list, ("listing", log)),
+            ("the search lists", _rebuild_list, ("terms", log)),
+            *(
+                (f"the keys of {table.removeprefix('public.')} (left NOT VALID)", validate_keys, (table, names, log))
+                for table, names in key_validations(rebuild)
+            ),
         ]
+        failed: list[str] = []
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="after") as pool:
-            futures = [pool.submit(_in_own_connection, task, *args) for task, args in tasks]
-            for future in futures:
-                counts.update(future.result())
+            futures = [(label, pool.submit(_in_own_connection, task, *args)) for label, task, args in tasks]
+            for label, future in futures:  # each step in its own transaction: the others go on
+                try:
+                    counts.update(future.result())
+                except Exception as exc:  # reported together below
+                    failed.append(f"{label}: {exc}")
+        if failed:
+            raise DataGenError(
+                "the catalog, customers and orders were committed, but these steps after them failed: "
+                + "; ".join(failed)
+                + ". This data set is incomplete: drop this database and generate into a fresh one"
+            )
 
     t0 = time.monotonic()
     with connection.cursor() as cursor:

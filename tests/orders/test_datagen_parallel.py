@@ -87,3 +87,28 @@ def test_a_failed_stream_leaves_the_order_tables_empty_and_their_schema_whole(
     assert_schema_whole(before)
     # What the first transaction committed stays, as the error says.
     assert sql("SELECT count(*) FROM catalog_product") == [(240,)]
+
+
+def test_a_failed_step_after_the_inserts_is_named_and_the_others_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalog import datagen as catalog_datagen
+
+    rebuild_list = catalog_datagen._rebuild_list
+
+    def terms_fail(cursor, kind, log):  # type: ignore[no-untyped-def]
+        if kind == "terms":
+            cursor.execute("SELECT 1 / 0")
+        return rebuild_list(cursor, kind, log)
+
+    monkeypatch.setattr(catalog_datagen, "_rebuild_list", terms_fail)
+
+    with pytest.raises(
+        DataGenError, match=r"orders were committed.*the search lists: division by zero\. .*fresh one"
+    ) as failure:
+        generate(scale="demo", seed=9, bulk=True, jobs=2)
+
+    assert "the keys of" not in str(failure.value)
+    # The other steps finished: every key validated, the category listing rebuilt.
+    assert sql("SELECT count(*) FROM pg_constraint WHERE NOT convalidated") == [(0,)]
+    assert sql("SELECT count(*) > 0 FROM catalog_category_listing") == [(True,)]
+    assert sql("SELECT count(*) FROM catalog_search_term") == [(0,)]
+    assert sql("SELECT count(*) > 0 FROM orders_order") == [(True,)]
