@@ -699,6 +699,10 @@ class ProductPage:
     review_rows: list[dict[str, Any]]
     # The reviews exactly as read (JSON text): the template caches the rendered list under it.
     reviews_key: str
+    # Every value of the product, its seller, images and variants that the page shows, as
+    # read: the template caches the rendered product under it (with the selected variant),
+    # so a change to any of them renders the page afresh.
+    content_key: str
     reviews_next: str | None
     own_review: Review | None
     in_wishlist: bool
@@ -827,6 +831,8 @@ def product_page(
         reviews_next = encode_after(datetime.datetime.fromisoformat(last["created_at"]), last["id"], salt=_REVIEW_SALT)
     own = _json(own_json)
     own_review = _review(own, product) if own is not None else None
+    content_key = repr((pid, name, pslug, description, brand, currency, price, rating_avg, rating_count,
+                        s1, s2, s3, s4, s5, company_name, images_json, variants_json))  # fmt: skip
     return ProductPage(
         product,
         images,
@@ -835,6 +841,7 @@ def product_page(
         histogram,
         review_rows,
         reviews_json,
+        content_key,
         reviews_next,
         own_review,
         bool(in_wishlist),

@@ -126,13 +126,17 @@ def test_the_cached_reviews_list_is_never_stale(client):  # type: ignore[no-unty
     from django.core.cache import caches
 
     fragments = caches["template_fragments"]
+
+    def reviews_lists() -> int:
+        return sum("product_reviews" in key for key in fragments._cache)  # type: ignore[attr-defined]
+
     product = ProductFactory()
     first = ReviewFactory(product=product, title="First impressions", body="Solid.")
     url = f"/p/{product.slug}/"
     assert "First impressions" in client.get(url).content.decode()
-    assert len(fragments._cache) == 1  # type: ignore[attr-defined]
+    assert reviews_lists() == 1
     assert "First impressions" in client.get(url).content.decode()
-    assert len(fragments._cache) == 1  # type: ignore[attr-defined]  # reused, not rendered again
+    assert reviews_lists() == 1  # reused, not rendered again
 
     pending = ReviewFactory(product=product, title="Second opinion", status="pending")
     assert "Second opinion" not in client.get(url).content.decode()
@@ -141,7 +145,71 @@ def test_the_cached_reviews_list_is_never_stale(client):  # type: ignore[no-unty
     Review.objects.filter(pk=first.pk).update(title="Revised impressions")
     body = client.get(url).content.decode()
     assert "Revised impressions" in body and "First impressions" not in body
-    assert len(fragments._cache) == 3  # type: ignore[attr-defined]
+    assert reviews_lists() == 3
+
+
+def test_the_cached_product_parts_are_never_stale_and_per_shopper_parts_are_not_cached(client):  # type: ignore[no-untyped-def]
+    # The product's own parts (gallery, name, price, options, stock, details, description,
+    # rating histogram) are cached under the values they show (ProductPage.content_key);
+    # the forms, the wishlist state and the shopper's own review are rendered per request.
+    import re
+
+    from django.core.cache import caches
+
+    from catalog.models import Product, Variant
+
+    fragments = caches["template_fragments"]
+
+    def product_parts() -> int:
+        return sum("product_main" in key or "product_details" in key for key in fragments._cache)  # type: ignore[attr-defined]
+
+    product = ProductFactory(
+        name="Harbour Lamp",
+        description="Brass and linen.",
+        variants=[
+            {"sku": "HL-S", "name": "Small", "price": Decimal("40.00"), "stock": 9},
+            {"sku": "HL-L", "name": "Large", "price": Decimal("55.00"), "stock": 2},
+        ],
+    )
+    url = f"/p/{product.slug}/"
+    first = client.get(url).content.decode()
+    assert "$40.00" in first and "Brass and linen." in first and product_parts() == 2
+    second = client.get(url).content.decode()
+    assert product_parts() == 2  # reused
+
+    # Each request still gets its own CSRF token in the add-to-cart form.
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert token.findall(first) and token.findall(first) != token.findall(second)
+
+    # A price, stock level, name or description change is on the next view (these two
+    # leave the product row's own columns, such as its lowest price, as they were).
+    Variant.objects.filter(sku="HL-L").update(price=Decimal("57.00"))
+    body = client.get(url).content.decode()
+    assert "$57.00" in body and "$55.00" not in body
+    Variant.objects.filter(sku="HL-S").update(stock=1)
+    assert "Only 1 left" in client.get(url).content.decode()
+    Variant.objects.filter(sku="HL-S").update(price=Decimal("42.50"))
+    body = client.get(url).content.decode()
+    assert "$42.50" in body and "$40.00" not in body
+    Variant.objects.filter(sku="HL-S").update(stock=0)
+    body = client.get(url).content.decode()
+    assert "$57.00" in body  # the first option in stock is selected now
+    assert "Only 2 left" in body
+    Product.objects.filter(pk=product.pk).update(name="Harbour Lamp II", description="Now in oak.")
+    body = client.get(url).content.decode()
+    assert "Harbour Lamp II" in body and "Now in oak." in body and "Brass and linen." not in body
+
+    # Selecting another option renders that option's parts, not the cached default.
+    small = client.get(url + "?variant=HL-S").content.decode()
+    assert "Out of stock" in small and "<dd>HL-S</dd>" in small
+
+    # The shopper's own parts are not shared through the cache.
+    shopper = UserFactory()
+    client.force_login(shopper)
+    signed_in = client.get(url).content.decode()
+    assert "Add to wishlist" in signed_in and "Write a review" in signed_in
+    WishlistItem.objects.create(user=shopper, product=product)
+    assert "Remove from wishlist" in client.get(url).content.decode()
 
 
 def test_reviews_are_paged_newest_first_with_a_keyset_link(client):  # type: ignore[no-untyped-def]
