@@ -212,14 +212,15 @@ CACHES = {
         "LOCATION": "shopwave",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
-    # {% cache %} fragments keyed by the content they render (a product's reviews list
-    # under the reviews' own JSON): never stale, only evicted. Least recently used go
-    # first; ~3-15 KB each, so at most ~30 MB per process.
+    # {% cache %} fragments keyed by the content they render (a product page's shared
+    # parts under the product's values as read, its reviews list under the reviews' own
+    # JSON): never stale, only evicted. Up to three per product page viewed; least
+    # recently used go first; ~1-15 KB each, so at most ~40 MB per process.
     "template_fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "shopwave-fragments",
         "TIMEOUT": 24 * 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+        "OPTIONS": {"MAX_ENTRIES": 6000},
     },
 }
 
