@@ -290,6 +290,11 @@ class PaymentTransaction(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="orders_payment_amount"),
         ]
+        indexes = [
+            # Declines and failures, newest first (the back office's status filter): about
+            # 1 % of the rows, so walking the primary key for them can read millions.
+            models.Index(fields=["id"], condition=~Q(status="succeeded"), name="orders_payment_failed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.status}"
