@@ -2539,6 +2539,7 @@ RESERVED_ID_TABLES = (
     "catalog_variant",
     "promotions_promotion",
     "orders_order",
+    "orders_payment_transaction",
 )
 
 

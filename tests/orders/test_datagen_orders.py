@@ -116,6 +116,21 @@ def assert_orders_are_consistent(scale_orders: int) -> None:
         "  FROM orders_order"
     )
     assert sequence >= highest
+    # Payment ids follow the orders' time order (authorize, capture, refund within an
+    # order), whatever the insert's plan, and the sequence continues past them.
+    assert sql(
+        """
+        SELECT count(*) FROM (
+            SELECT id, lag(id) OVER (ORDER BY order_id, array_position(ARRAY['authorize', 'capture', 'refund'],
+                                                                        kind::text)) AS before
+              FROM orders_payment_transaction) t
+         WHERE before > id
+        """
+    ) == [(0,)]
+    assert sql(
+        "SELECT (SELECT last_value FROM pg_sequences WHERE sequencename = 'orders_payment_transaction_id_seq')"
+        "       >= max(id) FROM orders_payment_transaction"
+    ) == [(True,)]
     assert sql("SELECT count(*) FROM orders_shipping_method WHERE code IN ('standard', 'express')") == [(2,)]
     assert sql("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'") == [(0,)]
 
