@@ -2539,6 +2539,8 @@ RESERVED_ID_TABLES = (
     "catalog_variant",
     "promotions_promotion",
     "orders_order",
+    "orders_order_item",
+    "orders_order_status_history",
     "orders_payment_transaction",
 )
 

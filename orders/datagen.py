@@ -428,10 +428,21 @@ SELECT o.id, 'SW-' || to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY') || '-' || 
  ) s
  CROSS JOIN LATERAL (SELECT round((t.subtotal - t.discount + s.shipping) * coalesce(r.rate, 0), 2) AS tax) x
 """
-SQL_ITEMS = """
-INSERT INTO orders_order_item (order_id, variant_id, product_id, seller_id, product_name, variant_name, sku, image_url,
-                               unit_price, quantity, line_total, discount, commission_rate)
-SELECT %(order_base)s::bigint + i.o, s.ids[i.vi], s.product_id, s.seller_id, s.product_name, s.names[i.vi],
+# Line, status-history and payment ids are computed from the order's number and the row's
+# place in the order (line k, step, payment seq), each in a reserved block per order (unused
+# ids are gaps), so they follow the orders' time order and depend on the seed and the scale
+# only. Taken from the sequences in the inserts' output order, they followed the hash
+# joins' batches (at full scale the newest 2.5 M payment ids held no decline, and the back
+# office's "declined" filter walked all of them). The blocks cover the most an order has:
+# 5 lines (SQL_STAGE_ORDERS' n_lines), 6 status steps (the longest gen_path), 3 payments.
+LINES_PER_ORDER = 5
+STEPS_PER_ORDER = 6
+PAYMENTS_PER_ORDER = 3
+SQL_ITEMS = f"""
+INSERT INTO orders_order_item (id, order_id, variant_id, product_id, seller_id, product_name, variant_name, sku,
+                               image_url, unit_price, quantity, line_total, discount, commission_rate)
+SELECT %(item_base)s::bigint + (i.o - 1) * {LINES_PER_ORDER} + i.k,
+       %(order_base)s::bigint + i.o, s.ids[i.vi], s.product_id, s.seller_id, s.product_name, s.names[i.vi],
        s.skus[i.vi], s.image_url, i.unit_price, i.qty, i.line_total,
        i.share + coalesce(t.remainder, 0), s.commission_rate
   FROM gen_item i
@@ -439,9 +450,10 @@ SELECT %(order_base)s::bigint + i.o, s.ids[i.vi], s.product_id, s.seller_id, s.p
   LEFT JOIN (SELECT o, largest_k, remainder FROM gen_total WHERE remainder <> 0) t
          ON t.o = i.o AND t.largest_k = i.k
 """
-SQL_HISTORY = """
-INSERT INTO orders_order_status_history (order_id, from_status, to_status, db_role, app_user_id, changed_at)
-SELECT o.id, CASE WHEN st.step = 1 THEN '' ELSE p.statuses[st.step - 1] END, p.statuses[st.step],
+SQL_HISTORY = f"""
+INSERT INTO orders_order_status_history (id, order_id, from_status, to_status, db_role, app_user_id, changed_at)
+SELECT %(history_base)s::bigint + (o.o - 1) * {STEPS_PER_ORDER} + st.step,
+       o.id, CASE WHEN st.step = 1 THEN '' ELSE p.statuses[st.step - 1] END, p.statuses[st.step],
        'commerce_admin', NULL, o.ts[st.step]
   FROM gen_order o
   JOIN gen_path p ON p.kind = o.kind
@@ -449,13 +461,7 @@ SELECT o.id, CASE WHEN st.step = 1 THEN '' ELSE p.statuses[st.step - 1] END, p.s
 """
 # authorize + capture once paid; a declined authorize for payment_failed; a refund when a
 # paid order was cancelled or refunded. Keys as the payment saga's: <number>:<kind>.
-# Each transaction's id is computed from its order's number and its place in the order's
-# payments (seq 1-3, a block of PAYMENTS_PER_ORDER ids per order; unused ones are gaps), so
-# ids follow the orders' time order and depend on the seed and the scale only: taken from
-# the sequence in the join's output order, they followed the hash join's batches (at full
-# scale the newest 2.5 M ids held no decline and the back office's "declined" filter
-# walked all of them).
-PAYMENTS_PER_ORDER = 3
+# Ids computed as for the lines (see LINES_PER_ORDER).
 SQL_PAYMENTS = f"""
 INSERT INTO orders_payment_transaction (id, order_id, kind, status, amount, currency, processor_reference,
                                         idempotency_key, error_code, created_at)
@@ -648,7 +654,9 @@ def stage_orders(
     step = DAYS / spec.promotions
     promo_base = _reserve_ids(runner, "promotions_promotion", spec.promotions)
     order_base = _reserve_ids(runner, "orders_order", n)
-    # Payment ids are computed (see SQL_PAYMENTS): a block of three per order.
+    # Line, status-history and payment ids are computed (see LINES_PER_ORDER).
+    item_base = _reserve_ids(runner, "orders_order_item", LINES_PER_ORDER * n)
+    history_base = _reserve_ids(runner, "orders_order_status_history", STEPS_PER_ORDER * n)
     payment_base = _reserve_ids(runner, "orders_payment_transaction", PAYMENTS_PER_ORDER * n)
     number_base = int(runner.scalar("SELECT nextval('orders_order_number_seq') - 1"))
     runner.scalar("SELECT setval('orders_order_number_seq', %s)", [number_base + n])
@@ -661,6 +669,8 @@ def stage_orders(
         "promotions": spec.promotions,
         "promo_base": promo_base,
         "order_base": order_base,
+        "item_base": item_base,
+        "history_base": history_base,
         "payment_base": payment_base,
         "number_base": number_base,
         "user_base": user_base,

@@ -116,8 +116,21 @@ def assert_orders_are_consistent(scale_orders: int) -> None:
         "  FROM orders_order"
     )
     assert sequence >= highest
-    # Payment ids follow the orders' time order (authorize, capture, refund within an
-    # order), whatever the insert's plan, and the sequence continues past them.
+    # Line, status-history and payment ids follow the orders' time order (steps in order,
+    # authorize, capture, refund within an order), whatever the inserts' plans, and the
+    # sequences continue past them.
+    assert sql(
+        "SELECT count(*) FROM (SELECT order_id, lag(order_id) OVER (ORDER BY id) AS before FROM orders_order_item) t"
+        " WHERE before > order_id"
+    ) == [(0,)]
+    assert sql(
+        """
+        SELECT count(*) FROM (
+            SELECT order_id, changed_at, lag(order_id) OVER w AS before, lag(changed_at) OVER w AS before_at
+              FROM orders_order_status_history WINDOW w AS (ORDER BY id)) t
+         WHERE (before, before_at) > (order_id, changed_at)
+        """
+    ) == [(0,)]
     assert sql(
         """
         SELECT count(*) FROM (
@@ -127,10 +140,11 @@ def assert_orders_are_consistent(scale_orders: int) -> None:
          WHERE before > id
         """
     ) == [(0,)]
-    assert sql(
-        "SELECT (SELECT last_value FROM pg_sequences WHERE sequencename = 'orders_payment_transaction_id_seq')"
-        "       >= max(id) FROM orders_payment_transaction"
-    ) == [(True,)]
+    for table in ("orders_order_item", "orders_order_status_history", "orders_payment_transaction"):
+        assert sql(
+            f"SELECT (SELECT last_value FROM pg_sequences WHERE sequencename = '{table}_id_seq') >= max(id)"
+            f"  FROM {table}"
+        ) == [(True,)], table
     assert sql("SELECT count(*) FROM orders_shipping_method WHERE code IN ('standard', 'express')") == [(2,)]
     assert sql("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'") == [(0,)]
 
