@@ -21,8 +21,8 @@ How it works
   transaction commits everything up to the catalog's insert, with the orders staged in
   UNLOGGED tables of the shopwave_datagen schema and the order tables' keys and indexes
   dropped; orders.datagen.insert_orders_in_parallel then inserts the order tables over
-  two connections, and the category listing and search lists, VACUUM and the analytics
-  views follow two at a time. A failure after the first commit empties the order tables,
+  two connections, and the category listing, its search index and the search lists,
+  VACUUM and the analytics views follow two at a time. A failure after the first commit empties the order tables,
   restores their schema and says so: the catalog and customers stay, start again in a
   fresh database (as a bulk load needs anyway).
 
@@ -2620,8 +2620,8 @@ def generate(
     One transaction, except for a bulk load with orders called outside a transaction
     with `jobs` > 1 (the command): its first transaction commits the catalog and the
     staged orders, the order tables are then inserted over `jobs` connections
-    (orders.datagen.insert_orders_in_parallel) and the category listing and search lists
-    rebuilt two at a time. A failure after that first commit leaves the catalog and
+    (orders.datagen.insert_orders_in_parallel) and the category listing, its search index
+    and the search lists rebuilt two at a time. A failure after that first commit leaves the catalog and
     customers in the database (the order tables emptied, their schema restored) and
     raises DataGenError saying so: generate into a fresh database again. A failure of
     the steps after the order inserts (a key validation, the two lists) lets the other
@@ -2716,6 +2716,7 @@ def generate(
         # lists 75-85 s, the order lines' keys ~110 s) on `jobs` connections.
         tasks: list[tuple[str, Callable[..., dict[str, int]], tuple[Any, ...]]] = [
             ("the category listing", _rebuild_list, ("listing", log)),
+            ("the category search index", _rebuild_list, ("search", log)),
             ("the search lists", _rebuild_list, ("terms", log)),
             *(
                 (f"the keys of {table.removeprefix('public.')} (left NOT VALID)", validate_keys, (table, names, log))
@@ -2770,6 +2771,8 @@ def _rebuild_lists(runner: _Runner, counts: dict[str, int], *, bulk: bool) -> No
     # The category listing (catalog 0013) from the final products: its triggers were
     # off for the bulk catalog load and the orders load sets units_sold set-based.
     counts.update(_rebuild_list(cursor, "listing", log))
+    # Its rows with the products' words, for searches within a category (catalog 0021).
+    counts.update(_rebuild_list(cursor, "search", log))
     # Frequent words' best matches (catalog 0016). With the triggers on (small data
     # sets) the load's updates stamped every product's text as changed now, but it
     # was written when the product was created (a stamp only: no audit, no touch).
@@ -2785,9 +2788,11 @@ def _rebuild_lists(runner: _Runner, counts: dict[str, int], *, bulk: bool) -> No
 
 
 def _rebuild_list(cursor: Any, kind: str, log: _Log) -> dict[str, int]:
-    """Rebuild the category listing ("listing") or the frequent words' lists ("terms")."""
+    """Rebuild the category listing ("listing"), its search index ("search") or the
+    frequent words' lists ("terms")."""
     key, label, sql = {
         "listing": ("category_listing", "catalog_category_listing", "SELECT catalog_listing_rebuild()"),
+        "search": ("category_search", "catalog_category_search", "SELECT catalog_category_search_rebuild()"),
         "terms": ("search_terms", "catalog_search_term", "SELECT catalog_search_terms_refresh()"),
     }[kind]
     t0 = time.monotonic()
@@ -2957,6 +2962,7 @@ WRITTEN_TABLES = (
     *ORDER_TABLES,
     *DERIVED_CATALOG_TABLES,
     "catalog_category_listing",
+    "catalog_category_search",
     "catalog_search_term",
     "catalog_search_word",
 )

@@ -122,6 +122,16 @@ CATALOG_CHECKS: tuple[Check, ...] = (
         """,
     ),
     Check(
+        "category search",
+        "catalog_category_search differs from the category listing's rows with their products' search vectors",
+        "rows",
+        """
+        (TABLE catalog_category_search EXCEPT ALL TABLE catalog_category_search_source)
+        UNION ALL
+        (TABLE catalog_category_search_source EXCEPT ALL TABLE catalog_category_search)
+        """,
+    ),
+    Check(
         "products have variants",
         "products have no variant",
         "products",

@@ -293,6 +293,24 @@ class CategoryListing(models.Model):
         return f"product {self.product_id} in category {self.category_id}"
 
 
+class CategorySearch(models.Model):
+    """One row per listed product and per category whose subtree holds it (the category
+    listing's rows) with the product's search vector, under one GIN index on (category,
+    words): a search within a category intersects the two inside the index. Maintained
+    entirely by the database (catalog/migrations/0021); never written from Python."""
+
+    pk = models.CompositePrimaryKey("product_id", "category_id")
+    product_id = models.BigIntegerField(db_column="id")
+    category_id = models.BigIntegerField()
+    search_vector = SearchVectorField(null=True)
+
+    class Meta:
+        db_table = "catalog_category_search"
+
+    def __str__(self) -> str:
+        return f"words of product {self.product_id} in category {self.category_id}"
+
+
 class SearchTerm(models.Model):
     """A frequent search word (its tsquery; the column's type is tsquery) with how many
     listed products it matches and its best `top_ids` in search order with their ranks.

@@ -169,14 +169,9 @@ _CARD_COLUMNS = """
 """
 
 
-def _where(filters: ListingFilters, category_id: int | None) -> tuple[list[str], list[Any]]:
+def _where(filters: ListingFilters) -> tuple[list[str], list[Any]]:
     clauses = ["p.price IS NOT NULL"]
     params: list[Any] = []
-    if category_id is not None:
-        # The category listing holds a row per product and category of its subtree's
-        # ancestors: membership of the whole subtree is one primary-key probe.
-        clauses.append("EXISTS (SELECT 1 FROM catalog_category_listing l WHERE l.category_id = %s AND l.id = p.id)")
-        params.append(category_id)
     if filters.min_price is not None:
         clauses.append("p.price >= %s")
         params.append(filters.min_price)
@@ -211,43 +206,36 @@ def _cards(page_sql: str, order_by: str) -> str:
     sorts and limits): the card's sub-selects (stock, image, seller) run for the page's
     rows only, and the planner knows there are few (left to plan them over the whole
     listing, it may hash every variant of the catalog once instead)."""
+    return f"WITH page AS ({page_sql}) {_card_select(order_by)}"
+
+
+def _card_select(order_by: str) -> str:
+    """The cards of the rows of a CTE named ``page``, in the page's order."""
     outer_order = order_by.replace("rank", "page.rank").replace("p.", "page.")
     return f"""
-        WITH page AS ({page_sql})
         SELECT {_CARD_COLUMNS}, page.rank, p.seller_id
           FROM page JOIN catalog_listed_product p ON p.id = page.id
          ORDER BY {outer_order}
     """
 
 
-def _matches_cte(mode: str, query: str, *, within: int | None = None, cap: int | None = None) -> tuple[str, list[Any]]:
-    """The text matches as a materialized CTE ``m`` with the columns the filters and sort
-    orders read (not ranked: the caller ranks what passes its filters). Under row-level
-    security the planner has no statistics for non-LEAKPROOF operators (`@@`, numeric
-    comparisons) and guesses a price range matches one row, so left to itself it may walk
-    the price index and test every product against the query; materialized, a search
-    always starts from the GIN index and filters, sorts and pages the matches before
-    looking up the few cards it shows."""
+def _matches_cte(mode: str, query: str, *, cap: int | None = None) -> tuple[str, list[Any]]:
+    """The text matches in the whole catalog as a materialized CTE ``m`` with the columns
+    the filters and sort orders read (not ranked: the caller ranks what passes its
+    filters). Under row-level security the planner has no statistics for non-LEAKPROOF
+    operators (`@@`, numeric comparisons) and guesses a price range matches one row, so
+    left to itself it may walk the price index and test every product against the query;
+    materialized, a search always starts from the GIN index and filters, sorts and pages
+    the matches before looking up the few cards it shows."""
     if mode != "fulltext":
         return "", []
-    params: list[Any] = []
-    source = "catalog_listed_product p"
-    if within is not None:
-        # A small category: start from its products and test the words on each.
-        source = (
-            "catalog_listed_product p WHERE p.id IN"
-            " (SELECT l.id FROM catalog_category_listing l WHERE l.category_id = %s) AND"
-        )
-        params.append(within)
-    else:
-        source += " WHERE"
-    params.append(query)
+    params: list[Any] = [query]
     limit = ""
     if cap is not None:
         limit = " LIMIT %s"
         params.append(cap)
     return (
-        f"WITH m AS MATERIALIZED ( SELECT {_PAGE_COLUMNS} FROM {source} {_MATCHES}{limit})",
+        f"WITH m AS MATERIALIZED ( SELECT {_PAGE_COLUMNS} FROM catalog_listed_product p WHERE {_MATCHES}{limit})",
         params,
     )
 
@@ -347,7 +335,7 @@ def _fetch_from_term_list(
     further down ranks lower."""
     truncated, entries = term
     keys, op, order_by = _ORDERING["relevance"]
-    clauses, params = _where(filters, None)
+    clauses, params = _where(filters)
     keyset, key_params = _keyset(keys, op, after)
     rows_sql, rows_params = _term_rows(category_id)
     page_sql = f"""
@@ -377,7 +365,7 @@ def _fetch_walk(
     filters: ListingFilters, after: list[Any] | None, limit: int, category_id: int | None
 ) -> list[dict[str, Any]] | None:
     keys, op, order_by = _ORDERING[filters.sort]
-    clauses, params = _where(filters, None)
+    clauses, params = _where(filters)
     direction = "DESC" if op == "<" else "ASC"
     keyset, key_params = _keyset(keys, op, after)
     if category_id is not None:
@@ -416,6 +404,86 @@ def _fetch_walk(
     return rows
 
 
+# A search within a category intersects the category and the words inside the GIN index
+# of catalog_category_search (catalog/migrations/0021) and reads the products that have
+# both: fast while they are few, whatever the sizes of the category and of the word's
+# match set. It reads at most this many; a category holding more of them runs the paths
+# made for a word dense in the category (its precomputed list, the ordered walk).
+CATEGORY_SEARCH_CAP = 2_000
+# A frequent word goes down that path when its list's best entries suggest fewer matches
+# than this in the category (its list's first CATEGORY_SAMPLE entries that the category
+# holds, scaled to all of its matches): else its list or the walk find a page sooner.
+CATEGORY_SEARCH_SPARSE = 1_000
+CATEGORY_SAMPLE = 100
+
+
+def _sparse_in_category(query: str, category_id: int) -> bool:
+    """Whether the words likely match few products of the category: true for words that
+    have no precomputed list (they match fewer than the frequent words' threshold in the
+    whole catalog); for a frequent word, estimated from its list's best entries."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.matches::float8 * (SELECT count(*) FROM unnest(t.top_ids[1:%s]) AS e(id)
+                                         WHERE EXISTS (SELECT FROM catalog_category_listing l
+                                                        WHERE l.category_id = %s AND l.id = e.id))
+                   / greatest(least(cardinality(t.top_ids), %s), 1)
+              FROM catalog_search_term t
+             WHERE t.query = websearch_to_tsquery('english', %s)
+            """,
+            [CATEGORY_SAMPLE, category_id, CATEGORY_SAMPLE, query],
+        )
+        row = cursor.fetchone()
+    return row is None or row[0] < CATEGORY_SEARCH_SPARSE
+
+
+def _fetch_in_category(
+    filters: ListingFilters, after: list[Any] | None, limit: int, category_id: int, *, cap: int | None
+) -> list[dict[str, Any]] | None:
+    """A page of the words' matches within the category from catalog_category_search:
+    every match is read (at most `cap`), filtered and sorted with the listing's columns,
+    and only the page's cards are looked up. None when the category holds more matches
+    than the cap (the caller takes another path)."""
+    keys, op, order_by = _ORDERING[filters.sort]
+    clauses, params = _where(filters)
+    keyset, key_params = _keyset(keys, op, after)
+    rank_params: list[Any] = []
+    rank = "NULL::float8"
+    if filters.sort == "relevance":
+        rank = "ts_rank_cd(m.search_vector, websearch_to_tsquery('english', %s))::float8"
+        rank_params = [filters.query]
+    # `category_id = $1::bigint`: btree_gin's operator class has no bigint = integer.
+    # The count of the matches read comes back on every row, and on a row of NULLs when
+    # the page is empty (the LEFT JOIN), so an empty page still tells whether it is final.
+    sql = f"""
+        WITH m AS MATERIALIZED (
+            SELECT s.id, s.search_vector FROM catalog_category_search s
+             WHERE s.category_id = %s::bigint AND s.search_vector @@ websearch_to_tsquery('english', %s)
+             {"" if cap is None else _limit(cap + 1)}
+        ),
+        page AS (
+            SELECT p.* FROM (
+                SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, p.units_sold, {rank} AS rank
+                  FROM m JOIN catalog_category_listing p ON p.category_id = %s AND p.id = m.id
+                 WHERE {" AND ".join(clauses)}
+                OFFSET 0) p
+             WHERE true {keyset}
+             ORDER BY {order_by}
+             {_limit(limit)}
+        ),
+        cards AS ({_card_select(order_by)})
+        SELECT cards.*, n.matched
+          FROM (SELECT count(*) AS matched FROM m) n LEFT JOIN cards ON true
+         ORDER BY {order_by.replace("p.", "cards.").replace("rank", "cards.rank")}
+    """
+    rows = _rows(sql, [category_id, filters.query, *rank_params, category_id, *params, *key_params])
+    if cap is not None and rows[0]["matched"] > cap:
+        return None
+    for row in rows:
+        del row["matched"]
+    return [row for row in rows if row["id"] is not None]
+
+
 def _fetch(
     filters: ListingFilters, mode: str, after: list[Any] | None, limit: int, category_id: int | None
 ) -> list[dict[str, Any]]:
@@ -424,7 +492,7 @@ def _fetch(
     if mode == "all" and category_id is not None:
         # A category page: one ordered range scan of the category listing, whatever the
         # category's size; the listing's columns carry the sort keys (aliased p).
-        clauses, params = _where(filters, None)
+        clauses, params = _where(filters)
         page_sql = f"""
             SELECT p.id, p.price, p.rating_avg, p.rating_count, p.created_at, p.units_sold, NULL::float8 AS rank
               FROM catalog_category_listing p
@@ -434,6 +502,13 @@ def _fetch(
         """
         return _rows(_cards(page_sql, order_by), [category_id, *params, *key_params])
     if mode == "fulltext":
+        # Within a category: the intersection when the words are likely sparse there, else
+        # (or when it finds more than its cap) the frequent word's list or the ordered
+        # walk, and when neither fills the page, every match in the category.
+        if category_id is not None and _sparse_in_category(filters.query, category_id):
+            rows = _fetch_in_category(filters, after, limit, category_id, cap=CATEGORY_SEARCH_CAP)
+            if rows is not None:
+                return rows
         term = _term_list(filters.query)
         if term is not None:
             if filters.sort == "relevance":
@@ -442,9 +517,11 @@ def _fetch(
                 rows = _fetch_walk(filters, after, limit, category_id)
             if rows is not None:
                 return rows
-    clauses, params = _where(filters, category_id)
-    small = category_id is not None and _small_category(category_id)
-    cte, cte_params = _matches_cte(mode, filters.query, within=category_id if small else None)
+        if category_id is not None:
+            return _fetch_in_category(filters, after, limit, category_id, cap=None) or []
+    # The whole catalog (a category page returned above).
+    clauses, params = _where(filters)
+    cte, cte_params = _matches_cte(mode, filters.query)
     if cte:
         # Filter, sort and page the matches (the CTE is aliased p, so the shared filter
         # and sort fragments apply to it), then fetch the cards of that page only. Only
@@ -482,23 +559,6 @@ def _fetch(
         sql = _cards(page_sql, order_by)
         sql_params = [*params, *key_params, limit]
     return _rows(sql, sql_params)
-
-
-# A search within a category either starts from the text matches and keeps the
-# category's (fast for a big category) or starts from the category's products and tests
-# the words on each (fast for a small one). The planner cannot tell which under RLS (no
-# statistics for `@@`), so the search counts the category's listing rows up to this cap
-# (an index-only scan) and chooses.
-SMALL_CATEGORY_LINKS = 10_000
-
-
-def _small_category(category_id: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM catalog_category_listing WHERE category_id = %s LIMIT %s) capped",
-            [category_id, SMALL_CATEGORY_LINKS],
-        )
-        return int(cursor.fetchone()[0]) < SMALL_CATEGORY_LINKS
 
 
 def _matches_anywhere(query: str) -> bool:
@@ -610,7 +670,7 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         in_stock=filters.in_stock,
         sort=filters.sort,
     )
-    clauses, params = _where(unfiltered, None)
+    clauses, params = _where(unfiltered)
     term = _term_list(query)
     # Counts include subcategories (choosing a facet filters by the whole subtree); the top
     # two levels of the tree are offered. The category listing holds a row per product and

@@ -15,6 +15,7 @@ REQUEST_ROLES = ["commerce_customer", "commerce_manager", "commerce_readonly", "
 # Tables request roles may only read because they hold no one's private data.
 PUBLIC_METADATA = {
     "catalog_category_listing",  # listed products' public sort keys per category (catalog 0013)
+    "catalog_category_search",  # listed products' public words per category (catalog 0021)
     "catalog_search_term",  # frequent words' best listed matches: ids and ranks (catalog 0016)
     "catalog_search_word",  # words of listed products' names, for typo correction (catalog 0018)
     "django_content_type",
