@@ -2715,8 +2715,7 @@ def generate(
         # lists and the key checks, longest first (full scale: listing 120-150 s, search
         # lists 75-85 s, the order lines' keys ~110 s) on `jobs` connections.
         tasks: list[tuple[str, Callable[..., dict[str, int]], tuple[Any, ...]]] = [
-            ("the category listing", _rebuild_list, ("listing", log)),
-            ("the category search index", _rebuild_list, ("search", log)),
+            ("the category listing and its search index", _rebuild_category_tables, (log,)),
             ("the search lists", _rebuild_list, ("terms", log)),
             *(
                 (f"the keys of {table.removeprefix('public.')} (left NOT VALID)", validate_keys, (table, names, log))
@@ -2770,9 +2769,8 @@ def _rebuild_lists(runner: _Runner, counts: dict[str, int], *, bulk: bool) -> No
     cursor, log = runner.cursor, runner.log
     # The category listing (catalog 0013) from the final products: its triggers were
     # off for the bulk catalog load and the orders load sets units_sold set-based.
-    counts.update(_rebuild_list(cursor, "listing", log))
-    # Its rows with the products' words, for searches within a category (catalog 0021).
-    counts.update(_rebuild_list(cursor, "search", log))
+    # With its rows and the products' words, for searches within a category (catalog 0021).
+    counts.update(_rebuild_category_tables(cursor, log, bulk=bulk))
     # Frequent words' best matches (catalog 0016). With the triggers on (small data
     # sets) the load's updates stamped every product's text as changed now, but it
     # was written when the product was created (a stamp only: no audit, no touch).
@@ -2787,17 +2785,36 @@ def _rebuild_lists(runner: _Runner, counts: dict[str, int], *, bulk: bool) -> No
     counts.update(_rebuild_list(cursor, "terms", log))
 
 
-def _rebuild_list(cursor: Any, kind: str, log: _Log) -> dict[str, int]:
+def _rebuild_category_tables(cursor: Any, log: _Log, *, bulk: bool = True) -> dict[str, int]:
+    """The category listing, then its rows with the products' words. One after the other,
+    not side by side: in bulk mode each drops and re-adds its foreign keys to the products
+    and categories, which locks those tables against the other's."""
+    return {**_rebuild_list(cursor, "listing", log, bulk=bulk), **_rebuild_list(cursor, "search", log, bulk=bulk)}
+
+
+def _rebuild_list(cursor: Any, kind: str, log: _Log, *, bulk: bool = False) -> dict[str, int]:
     """Rebuild the category listing ("listing"), its search index ("search") or the
-    frequent words' lists ("terms")."""
+    frequent words' lists ("terms"). In bulk mode the two category tables' secondary
+    indexes and foreign keys are dropped for the insert, then each index built once from
+    the rows and each key checked by one set-based validation instead of per inserted row
+    (medium scale: the listing 11.0 s → 8.0 s without its keys alone; the words 8.5 s →
+    4.3 s). A failure rolls back the transaction, and the drop with it."""
     key, label, sql = {
         "listing": ("category_listing", "catalog_category_listing", "SELECT catalog_listing_rebuild()"),
         "search": ("category_search", "catalog_category_search", "SELECT catalog_category_search_rebuild()"),
         "terms": ("search_terms", "catalog_search_term", "SELECT catalog_search_terms_refresh()"),
     }[kind]
     t0 = time.monotonic()
+    rebuild = _Rebuild(cursor, (label,)) if bulk and kind != "terms" else None
+    if rebuild is not None:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE needs no pending checks
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        rebuild.drop(cursor)
     cursor.execute(sql)
     rows = int(cursor.fetchone()[0])
+    if rebuild is not None:
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        rebuild.restore(cursor)
     log.step(label, rows, time.monotonic() - t0)
     return {key: rows}
 
