@@ -22,9 +22,9 @@ How it works
   UNLOGGED tables of the shopwave_datagen schema and the order tables' keys and indexes
   dropped; orders.datagen.insert_orders_in_parallel then inserts the order tables over
   two connections, and the category listing, its search index and the search lists,
-  VACUUM and the analytics views follow two at a time. A failure after the first commit empties the order tables,
-  restores their schema and says so: the catalog and customers stay, start again in a
-  fresh database (as a bulk load needs anyway).
+  VACUUM and the analytics views follow two at a time. A failure after the first commit
+  empties the order tables, restores their schema and says so: the catalog and customers
+  stay, start again in a fresh database (as a bulk load needs anyway).
 
 Triggers
 - demo and small scale (mode "triggers"): every row trigger runs, exactly as for an
@@ -2621,10 +2621,10 @@ def generate(
     with `jobs` > 1 (the command): its first transaction commits the catalog and the
     staged orders, the order tables are then inserted over `jobs` connections
     (orders.datagen.insert_orders_in_parallel) and the category listing, its search index
-    and the search lists rebuilt two at a time. A failure after that first commit leaves the catalog and
-    customers in the database (the order tables emptied, their schema restored) and
-    raises DataGenError saying so: generate into a fresh database again. A failure of
-    the steps after the order inserts (a key validation, the two lists) lets the other
+    and the search lists rebuilt two at a time. A failure after that first commit leaves
+    the catalog and customers in the database (the order tables emptied, their schema
+    restored) and raises DataGenError saying so: generate into a fresh database again. A
+    failure of the steps after the order inserts (a key validation, the lists) lets the other
     steps finish and raises DataGenError naming each failed step.
     """
     if scale not in SCALES:
@@ -2712,8 +2712,9 @@ def generate(
                 "before, and stay: drop this database and generate into a fresh one"
             ) from exc
         # Independent of each other (no two lock one table in conflicting modes): the two
-        # lists and the key checks, longest first (full scale: listing 120-150 s, search
-        # lists 75-85 s, the order lines' keys ~110 s) on `jobs` connections.
+        # lists and the key checks, longest first (full scale: the listing and its search
+        # index 170 s, search lists 75-85 s, the order lines' keys 110-130 s) on `jobs`
+        # connections.
         tasks: list[tuple[str, Callable[..., dict[str, int]], tuple[Any, ...]]] = [
             ("the category listing and its search index", _rebuild_category_tables, (log,)),
             ("the search lists", _rebuild_list, ("terms", log)),
