@@ -169,6 +169,29 @@ CATALOG_CHECKS: tuple[Check, ...] = (
         key="",
     ),
     Check(
+        "search lists by order",
+        "catalog_search_term_order holds a product that no longer matches, has no price or"
+        " whose sort key is not the one listed (products unchanged since the list was"
+        " computed; run refresh_analytics)",
+        "list entries",
+        """
+        SELECT t.query::text || ' by ' || o.sort || ' product ' || e.id
+          FROM catalog_search_term_order o
+          JOIN catalog_search_term t ON t.query = o.query
+         CROSS JOIN LATERAL unnest(o.top_ids, o.top_prices, o.top_times, o.top_ratings, o.top_rating_counts)
+                            AS e(id, price, created_at, rating, rating_count)
+          JOIN catalog_product p ON p.id = e.id
+         WHERE p.is_listed
+           AND p.search_changed_at <= t.computed_at - interval '10 minutes'
+           AND (NOT p.search_vector @@ t.query OR p.price IS NULL
+                OR CASE o.sort WHEN 'newest' THEN p.created_at IS DISTINCT FROM e.created_at
+                               WHEN 'rating' THEN (coalesce(p.rating_avg, 0), p.rating_count)
+                                                  IS DISTINCT FROM (e.rating, e.rating_count)
+                               ELSE p.price IS DISTINCT FROM e.price END)
+        """,
+        key="",
+    ),
+    Check(
         "audit partitions",
         "audit_log has no partition for these months (UTC; run manage.py audit_partitions)",
         "months",

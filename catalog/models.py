@@ -330,6 +330,30 @@ class SearchTerm(models.Model):
         return f"{self.query} ({self.matches} matches)"
 
 
+class SearchTermOrder(models.Model):
+    """A frequent word's first priced matches in one of the other sort orders (newest,
+    price_asc, price_desc, rating) with their sort keys when computed, parallel to
+    `top_ids`; `truncated` when the word has priced matches beyond them. Computed with the
+    relevance lists by catalog_search_terms_refresh() (catalog/migrations/0022), read by
+    the search; never written from Python."""
+
+    pk = models.CompositePrimaryKey("query", "sort")
+    query = models.TextField()
+    sort = models.TextField()
+    truncated = models.BooleanField()
+    top_ids = ArrayField(models.BigIntegerField())
+    top_prices = ArrayField(models.DecimalField(max_digits=12, decimal_places=2), null=True)
+    top_times = ArrayField(models.DateTimeField(), null=True)
+    top_ratings = ArrayField(models.DecimalField(max_digits=3, decimal_places=2), null=True)
+    top_rating_counts = ArrayField(models.IntegerField(), null=True)
+
+    class Meta:
+        db_table = "catalog_search_term_order"
+
+    def __str__(self) -> str:
+        return f"{self.query} by {self.sort} ({len(self.top_ids)} products)"
+
+
 class SearchWord(models.Model):
     """A word of listed products' names and brands and how many products use it: the
     vocabulary typo correction chooses from (catalog/migrations/0018). Written only by

@@ -354,6 +354,83 @@ def _fetch_from_term_list(
     return None if truncated else rows
 
 
+# A frequent word's first priced matches in the other sort orders (catalog_search_term_order,
+# catalog/migrations/0022): each order's key columns in the list, parallel to top_ids.
+_SORT_LIST_KEYS: dict[str, list[str]] = {
+    "newest": ["top_times"],
+    "price_asc": ["top_prices"],
+    "price_desc": ["top_prices"],
+    "rating": ["top_ratings", "top_rating_counts"],
+}
+
+
+def _fetch_from_sort_list(
+    filters: ListingFilters, after: list[Any] | None, limit: int, category_id: int | None
+) -> list[dict[str, Any]] | None:
+    """A page of a frequent word in another sort order from its precomputed list: the
+    list's first entries (whose products have not changed since) and the changed products
+    that match now, keyed live, filtered and paged; only rows that sort no further than
+    the last entry used are taken, unless those entries are every priced match. None when
+    that cannot fill the page and more matches exist beyond it (or the word has no list
+    for this order), so the caller walks or reads every match from the same cursor."""
+    keys, op, order_by = _ORDERING[filters.sort]
+    clauses, params = _where(filters)
+    keyset, key_params = _keyset(keys, op, after)
+    rows_sql, rows_params = _term_rows(category_id)
+    # The last entry used (index `b`) as it was when the list was computed; with a
+    # descending order a row is certain when its key is at or above it.
+    boundary = ", ".join(f"term.{column}[term.b]" for column in [*_SORT_LIST_KEYS[filters.sort], "top_ids"])
+    at_or_before = ">=" if op == "<" else "<="
+    certain = f"(term.complete OR ({', '.join(keys)}) {at_or_before} ({boundary}))"
+    sql = f"""
+        WITH term AS (
+            SELECT t.computed_at - %s::interval AS since, o.*, least(%s, cardinality(o.top_ids)) AS b,
+                   NOT o.truncated AND %s >= cardinality(o.top_ids) AS complete
+              FROM catalog_search_term t JOIN catalog_search_term_order o ON o.query = t.query AND o.sort = %s
+             WHERE t.query = websearch_to_tsquery('english', %s)
+        ),
+        changed AS MATERIALIZED (
+            SELECT x.id, x.search_vector FROM term, catalog_listed_product x WHERE x.search_changed_at > term.since
+        ),
+        m AS MATERIALIZED (
+            SELECT e.id, NULL::float8 AS rank
+              FROM term, unnest(term.top_ids) WITH ORDINALITY AS e(id, ord)
+             WHERE e.ord <= term.b AND NOT EXISTS (SELECT FROM changed x WHERE x.id = e.id)
+            UNION ALL
+            SELECT x.id, NULL::float8 FROM changed x WHERE x.search_vector @@ websearch_to_tsquery('english', %s)
+        ),
+        page AS (
+            SELECT p.* FROM ({rows_sql}) p, term
+             WHERE {" AND ".join(clauses)} AND {certain} {keyset}
+             ORDER BY {order_by}
+             {_limit(limit)}
+        ),
+        cards AS ({_card_select(order_by)})
+        SELECT cards.*, term.complete, cardinality(term.top_ids) AS entries
+          FROM term LEFT JOIN cards ON true
+         ORDER BY {order_by.replace("p.", "cards.")}
+    """
+    query = filters.query
+    entries = TERM_CHUNK
+    for chunk in (TERM_CHUNK, None):
+        if chunk is None:
+            chunk = entries  # every entry
+        rows = _rows(
+            sql, [SEARCH_TERM_GRACE, chunk, chunk, filters.sort, query, query, *rows_params, *params, *key_params]
+        )
+        if not rows:
+            return None  # no list for this word and order
+        complete, entries = rows[0].pop("complete"), rows[0].pop("entries")
+        for row in rows[1:]:
+            del row["complete"], row["entries"]
+        found = [row for row in rows if row["id"] is not None]
+        if len(found) >= limit or complete:
+            return found
+        if entries <= chunk:
+            return None  # the whole list was read: the page lies beyond it
+    return None
+
+
 # A frequent word under another sort order walks the listing in that order and tests the
 # words on each product: a word in one product of N fills a page after ~24 N rows. The
 # walk stops after this many rows; if they hold less than a page and the listing goes on,
@@ -503,8 +580,9 @@ def _fetch(
         return _rows(_cards(page_sql, order_by), [category_id, *params, *key_params])
     if mode == "fulltext":
         # Within a category: the intersection when the words are likely sparse there, else
-        # (or when it finds more than its cap) the frequent word's list or the ordered
-        # walk, and when neither fills the page, every match in the category.
+        # (or when it finds more than its cap) the frequent word's list for the sort order
+        # (or, when that list cannot fill the page, the ordered walk), and when none of
+        # them fills the page, every match in the category.
         if category_id is not None and _sparse_in_category(filters.query, category_id):
             rows = _fetch_in_category(filters, after, limit, category_id, cap=CATEGORY_SEARCH_CAP)
             if rows is not None:
@@ -514,7 +592,14 @@ def _fetch(
             if filters.sort == "relevance":
                 rows = _fetch_from_term_list(filters, after, limit, category_id, term)
             else:
-                rows = _fetch_walk(filters, after, limit, category_id)
+                # A price bound that cuts off the end of the price order the list holds
+                # leaves nothing of it: straight to the walk, which starts at the bound.
+                cut = (filters.sort == "price_desc" and filters.max_price is not None) or (
+                    filters.sort == "price_asc" and filters.min_price is not None
+                )
+                rows = None if cut else _fetch_from_sort_list(filters, after, limit, category_id)
+                if rows is None:
+                    rows = _fetch_walk(filters, after, limit, category_id)
             if rows is not None:
                 return rows
         if category_id is not None:

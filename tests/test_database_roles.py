@@ -17,6 +17,7 @@ PUBLIC_METADATA = {
     "catalog_category_listing",  # listed products' public sort keys per category (catalog 0013)
     "catalog_category_search",  # listed products' public words per category (catalog 0021)
     "catalog_search_term",  # frequent words' best listed matches: ids and ranks (catalog 0016)
+    "catalog_search_term_order",  # frequent words' first listed matches by price, date, rating (catalog 0022)
     "catalog_search_word",  # words of listed products' names, for typo correction (catalog 0018)
     "django_content_type",
     "auth_permission",

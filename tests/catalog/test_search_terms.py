@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog import selectors
 from catalog.models import Product, Variant
 from tests.conftest import acting_as, sql
-from tests.factories import CategoryFactory, ProductFactory
+from tests.factories import CategoryFactory, ProductFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,12 +136,29 @@ def test_changes_after_the_refresh_are_ranked_live(catalog, monkeypatch):  # typ
     assert "new-light" in slugs
 
 
-def test_a_price_or_stock_change_needs_no_refresh(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_stock_change_needs_no_stamp_and_a_price_or_rating_change_is_keyed_live(catalog, monkeypatch):  # type: ignore[no-untyped-def]
     refresh(top_n=8)
-    stamp = Product.objects.get(pk=catalog["products"][6].pk).search_changed_at
-    Variant.objects.filter(product=catalog["products"][6]).update(price=Decimal(99), stock=0)
-    assert Product.objects.get(pk=catalog["products"][6].pk).search_changed_at == stamp
+    products = catalog["products"]
+
+    def stamp(n: int) -> Any:
+        return Product.objects.get(pk=products[n].pk).search_changed_at
+
+    before = stamp(6)
+    Variant.objects.filter(product=products[6]).update(stock=0)
+    assert stamp(6) == before  # checkouts never stamp (nor touch) the product
+    # Sort keys that change after the refresh: the lists' entries keep their old keys,
+    # so the stamped products are keyed live. The cheapest product becomes the dearest,
+    # a dear one the cheapest; a product without reviews becomes the best rated.
+    Variant.objects.filter(product=products[0]).update(price=Decimal(999))
+    Variant.objects.filter(product=products[29]).update(price=Decimal(1))
+    ReviewFactory(product=products[3], rating=5)
+    assert stamp(0) > before and stamp(29) > before and stamp(3) > before
     assert_same_as_full_query(catalog, monkeypatch)
+    with acting_as("commerce_customer"):
+        dearest = selectors.product_listing(filters=selectors.ListingFilters(query=WORD, sort="price_desc"), limit=2)
+        best = selectors.product_listing(filters=selectors.ListingFilters(query=WORD, sort="rating"), limit=2)
+    assert dearest.products[0]["slug"] == products[0].slug
+    assert best.products[0]["slug"] == products[3].slug
 
 
 def test_the_first_page_of_a_frequent_word_reads_the_list(catalog):  # type: ignore[no-untyped-def]
@@ -151,11 +168,49 @@ def test_the_first_page_of_a_frequent_word_reads_the_list(catalog):  # type: ign
     assert len(page.products) == 4
     assert any("unnest(term.top_ids" in q["sql"] for q in ctx.captured_queries)
     assert not any("FROM catalog_listed_product p WHERE p.search_vector @@" in q["sql"] for q in ctx.captured_queries)
-    with acting_as("commerce_customer"), CaptureQueriesContext(connection) as ctx:
-        page = selectors.product_listing(filters=selectors.ListingFilters(query=WORD, sort="price_asc"), limit=4)
-    assert len(page.products) == 4
-    assert any("AS k0" in q["sql"] for q in ctx.captured_queries)  # the walk
-    assert not any("FROM catalog_listed_product p WHERE p.search_vector @@" in q["sql"] for q in ctx.captured_queries)
+    for sort in ("newest", "price_asc", "price_desc", "rating"):
+        with acting_as("commerce_customer"), CaptureQueriesContext(connection) as ctx:
+            page = selectors.product_listing(filters=selectors.ListingFilters(query=WORD, sort=sort), limit=4)
+        assert len(page.products) == 4
+        assert any("JOIN catalog_search_term_order o" in q["sql"] for q in ctx.captured_queries), sort
+        assert not any("AS k0" in q["sql"] for q in ctx.captured_queries), sort  # no walk
+        assert not any(
+            "FROM catalog_listed_product p WHERE p.search_vector @@" in q["sql"] for q in ctx.captured_queries
+        )
+
+
+def test_lists_hold_each_orders_first_priced_matches_with_their_keys(catalog):  # type: ignore[no-untyped-def]
+    Variant.objects.filter(product=catalog["products"][9]).update(is_active=False)  # no price: in no order's list
+    refresh(top_n=8)
+    orders = {
+        "newest": ("created_at", "created_at DESC, id DESC", "top_times"),
+        "price_asc": ("price", "price, id", "top_prices"),
+        "price_desc": ("price", "price DESC, id DESC", "top_prices"),
+        "rating": (
+            "coalesce(rating_avg, 0), rating_count",
+            "coalesce(rating_avg, 0) DESC, rating_count DESC, id DESC",
+            "top_ratings, top_rating_counts",
+        ),
+    }
+    for sort, (key, order, columns) in orders.items():
+        live = sql(
+            f"""SELECT id, {key} FROM catalog_product
+                 WHERE is_listed AND price IS NOT NULL AND search_vector @@ to_tsquery('english', %s)
+                 ORDER BY {order}""",
+            [WORD],
+        )
+        [(truncated, ids, *keys)] = sql(
+            f"""SELECT o.truncated, o.top_ids, {columns} FROM catalog_search_term_order o
+                 WHERE o.query = to_tsquery('english', %s) AND o.sort = %s""",
+            [WORD, sort],
+        )
+        assert truncated and len(ids) == 8, sort
+        assert [(i, *k) for i, *k in zip(ids, *keys, strict=True)] == [tuple(r) for r in live[:8]], sort
+        assert catalog["products"][9].pk not in ids
+    refresh(top_n=1000)
+    assert sql(
+        "SELECT bool_or(truncated) FROM catalog_search_term_order WHERE query = to_tsquery('english', %s)", [WORD]
+    ) == [(False,)]
 
 
 def test_the_storefront_can_read_the_lists_but_not_write_them(catalog):  # type: ignore[no-untyped-def]
@@ -173,13 +228,16 @@ def test_the_storefront_can_read_the_lists_but_not_write_them(catalog):  # type:
 @pytest.mark.parametrize("cap", [1, 3, 1000])
 def test_a_walk_that_stops_short_falls_back_to_the_full_query(catalog, monkeypatch, cap):  # type: ignore[no-untyped-def]
     refresh(top_n=8)
-    monkeypatch.setattr(selectors, "WALK_CAP", cap)
+
+    def patch() -> None:  # the walk, not the other orders' lists
+        monkeypatch.setattr(selectors, "WALK_CAP", cap)
+        monkeypatch.setattr(selectors, "_fetch_from_sort_list", lambda *args: None)
+
     for filters in cases(catalog):
         if filters.sort != "relevance":
             expected = walk(filters, use_lists=False, monkeypatch=monkeypatch)
-            monkeypatch.setattr(selectors, "WALK_CAP", cap)
+            patch()
             assert walk(filters, use_lists=True, monkeypatch=monkeypatch) == expected, filters
-            monkeypatch.setattr(selectors, "WALK_CAP", cap)
 
 
 def test_facets_of_a_frequent_word_come_from_its_best_matches(catalog, monkeypatch):  # type: ignore[no-untyped-def]
@@ -211,6 +269,26 @@ def test_check_integrity_finds_a_wrong_rank_in_a_list(catalog):  # type: ignore[
     assert not any("catalog_search_term" in problem for problem in check_catalog())
     sql("UPDATE catalog_search_term SET top_ranks[1] = 42 WHERE query = to_tsquery('english', %s)", [WORD])
     assert any("catalog_search_term" in problem for problem in check_catalog())
+
+
+@pytest.mark.parametrize(
+    ("sort", "change"),
+    [
+        ("price_desc", "top_prices[1] = 0.5"),
+        ("newest", "top_times[2] = '2001-01-01'"),
+        ("rating", "top_ratings[3] = 4"),
+    ],
+)
+def test_check_integrity_finds_a_wrong_key_in_an_orders_list(catalog, sort, change):  # type: ignore[no-untyped-def]
+    from catalog.integrity import check_catalog
+
+    refresh()
+    assert not any("catalog_search_term_order" in problem for problem in check_catalog())
+    sql(
+        f"UPDATE catalog_search_term_order SET {change} WHERE query = to_tsquery('english', %s) AND sort = %s",
+        [WORD, sort],
+    )
+    assert any("catalog_search_term_order" in problem for problem in check_catalog())
 
 
 def test_the_stamp_is_always_a_time_the_orm_can_load(catalog):  # type: ignore[no-untyped-def]
