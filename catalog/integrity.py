@@ -192,6 +192,25 @@ CATALOG_CHECKS: tuple[Check, ...] = (
         key="",
     ),
     Check(
+        "search facet counts",
+        "catalog_search_term_facet holds counts that are not cumulative over the price bands"
+        " (one per band, never decreasing, not negative; run refresh_analytics)",
+        "facet rows",
+        """
+        SELECT f.query::text || ' in category ' || f.category_id
+          FROM catalog_search_term_facet f
+         CROSS JOIN catalog_search_facet_band b
+         WHERE cardinality(f.cum) <> cardinality(b.lowers)
+            OR EXISTS (SELECT FROM unnest(f.cum) WITH ORDINALITY AS c(n, i)
+                        WHERE c.n < coalesce(f.cum[c.i - 1], 0))
+        UNION ALL
+        SELECT 'the price bands are not in ascending order'
+          FROM catalog_search_facet_band b
+         WHERE b.lowers <> ARRAY(SELECT DISTINCT x FROM unnest(b.lowers) AS x ORDER BY x)
+        """,
+        key="",
+    ),
+    Check(
         "audit partitions",
         "audit_log has no partition for these months (UTC; run manage.py audit_partitions)",
         "months",

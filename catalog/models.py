@@ -354,6 +354,39 @@ class SearchTermOrder(models.Model):
         return f"{self.query} by {self.sort} ({len(self.top_ids)} products)"
 
 
+class SearchFacetBand(models.Model):
+    """The price bands the search's facet counts are kept by (one row): `lowers[b]` is the
+    lowest price of band b, from the listed prices' percentiles at the last refresh
+    (catalog/migrations/0023); never written from Python."""
+
+    id = models.BooleanField(primary_key=True, default=True)
+    lowers = ArrayField(models.DecimalField(max_digits=12, decimal_places=2))
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "catalog_search_facet_band"
+
+    def __str__(self) -> str:
+        return f"{len(self.lowers)} price bands"
+
+
+class SearchTermFacet(models.Model):
+    """How many priced listed products a frequent word matched in a top-level or
+    second-level category at the last refresh, cumulated over the price bands: `cum[b]`
+    counts those in bands 1..b (catalog/migrations/0023); never written from Python."""
+
+    pk = models.CompositePrimaryKey("query", "category_id")
+    query = models.TextField()
+    category_id = models.BigIntegerField()
+    cum = ArrayField(models.IntegerField())
+
+    class Meta:
+        db_table = "catalog_search_term_facet"
+
+    def __str__(self) -> str:
+        return f"{self.query} in category {self.category_id}: {self.cum[-1]}"
+
+
 class SearchWord(models.Model):
     """A word of listed products' names and brands and how many products use it: the
     vocabulary typo correction chooses from (catalog/migrations/0018). Written only by

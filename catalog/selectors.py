@@ -8,6 +8,7 @@ when products are added between page loads and stay fast deep into a listing.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 import json
@@ -737,16 +738,83 @@ FACET_SAMPLE = 2_000
 FACET_TERM_SAMPLE = 500
 
 
+# A frequent word's facets by price band, counted by the refresh (catalog/migrations/0023):
+# the band floors and, for each top-level or second-level category holding matches, the
+# counts cumulated over the bands, in one lookup of the word's rows (the arithmetic is
+# done here: a statement that did it planned for longer than it ran).
+_COUNTED_FACETS = """
+    SELECT b.lowers, x.id, x.name, x.slug, x.cum
+      FROM catalog_search_facet_band b
+      JOIN catalog_search_term t ON t.query = websearch_to_tsquery('english', %s)
+      LEFT JOIN LATERAL (
+            SELECT c.id, c.name, c.slug, f.cum
+              FROM catalog_search_term_facet f
+              JOIN catalog_category c ON c.id = f.category_id AND c.depth <= 1
+             WHERE f.query = t.query
+           ) x ON true
+     WHERE b.id
+     ORDER BY x.name
+"""
+_CENT = Decimal("0.01")
+
+
+def _band_span(lowers: list[Decimal], low: Decimal | None, high: Decimal | None) -> tuple[int, int, bool]:
+    """The bands wholly inside the price range, as indexes [first, end) into the floors,
+    and whether the range cuts no band. Band i holds the prices from lowers[i] up to, not
+    including, lowers[i + 1] (the last band is open), and prices have two decimals, so a
+    band ends within the range when the next band's floor is at most high + 0.01."""
+    first, end, exact = 0, len(lowers), True
+    if low is not None:
+        first = bisect.bisect_left(lowers, low)  # the first floor at or above the bound
+        exact = first == 0 or (first < len(lowers) and lowers[first] == low)
+    if high is not None:
+        floors = bisect.bisect_right(lowers, high + _CENT)  # floors at or below high + 0.01
+        end = floors - 1  # band floors - 1 starts within the range and may end beyond it
+        exact = exact and (floors == 0 or lowers[floors - 1] == high + _CENT)
+    return first, end, exact
+
+
+def _counted_facets(
+    query: str, min_price: Decimal | None, max_price: Decimal | None, limit: int
+) -> list[dict[str, Any]] | None:
+    """A frequent word's facets from the refresh's counts by price band: exact for the
+    catalog as of the last refresh when no band is cut, else lower bounds. None when the
+    words are not one frequent word or nothing was counted (the caller samples live)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTED_FACETS, [query])
+        rows = cursor.fetchall()
+    if not rows:
+        return None  # not one frequent word, or no bands counted
+    lowers = rows[0][0]
+    first, end, exact = _band_span(lowers, min_price, max_price)
+    facets = []
+    for _, category_id, name, slug, cum in rows:
+        if category_id is None:
+            continue  # the word has no priced match in the top two levels
+        if len(cum) != len(lowers):
+            return None  # not counted by these bands (check_integrity reports it)
+        count = cum[end - 1] - (cum[first - 1] if first > 0 else 0) if end > first else 0
+        if count > 0:
+            facets.append({"id": category_id, "name": name, "slug": slug, "count": count, "at_least": not exact})
+    facets.sort(key=lambda f: -f["count"])  # stable: by name (the database's collation) within a count
+    return facets[:limit]
+
+
 def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> list[dict[str, Any]]:
     """Categories of the matching products with counts (filters applied, category ignored);
-    ``at_least`` marks counts taken from a sample of the matches (FACET_SAMPLE of them, or
-    a frequent word's best matches) rather than from every match."""
+    ``at_least`` marks counts that are lower bounds: taken from a sample of the matches
+    (FACET_SAMPLE of them, or a frequent word's best matches), or from the price bands
+    inside a price range that cuts some (a frequent word's counted facets)."""
     if not filters.query or mode == "all":
         return []
     query = filters.query
     if mode == "fuzzy":
         query = _corrected(filters.query) or filters.query
         mode = "fulltext"
+    if not filters.in_stock and filters.min_rating is None:
+        counted = _counted_facets(query, filters.min_price, filters.max_price, limit)
+        if counted is not None:
+            return counted
     unfiltered = ListingFilters(
         query=query,
         min_price=filters.min_price,

@@ -18,6 +18,8 @@ PUBLIC_METADATA = {
     "catalog_category_search",  # listed products' public words per category (catalog 0021)
     "catalog_search_term",  # frequent words' best listed matches: ids and ranks (catalog 0016)
     "catalog_search_term_order",  # frequent words' first listed matches by price, date, rating (catalog 0022)
+    "catalog_search_term_facet",  # frequent words' match counts per category and price band (catalog 0023)
+    "catalog_search_facet_band",  # the price bands of those counts (catalog 0023)
     "catalog_search_word",  # words of listed products' names, for typo correction (catalog 0018)
     "django_content_type",
     "auth_permission",

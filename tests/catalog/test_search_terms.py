@@ -240,8 +240,9 @@ def test_a_walk_that_stops_short_falls_back_to_the_full_query(catalog, monkeypat
             assert walk(filters, use_lists=True, monkeypatch=monkeypatch) == expected, filters
 
 
-def test_facets_of_a_frequent_word_come_from_its_best_matches(catalog, monkeypatch):  # type: ignore[no-untyped-def]
-    filters = selectors.ListingFilters(query=WORD, sort="price_asc", min_price=Decimal(12))
+def test_facets_of_a_frequent_word_filtered_by_stock_come_from_its_best_matches(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+    # In stock: not counted by the refresh (stock changes with every order): a live sample.
+    filters = selectors.ListingFilters(query=WORD, sort="price_asc", min_price=Decimal(12), in_stock=True)
 
     def facets() -> list[dict[str, Any]]:
         with acting_as("commerce_customer"):
@@ -260,6 +261,58 @@ def test_facets_of_a_frequent_word_come_from_its_best_matches(catalog, monkeypat
     counts = {f["slug"]: f["count"] for f in full}
     assert all(f["count"] <= counts[f["slug"]] for f in sampled)
     assert sum(f["count"] for f in sampled if f["slug"] in {"outdoors", "home"}) <= 5
+
+
+def test_counted_facets_are_the_live_counts_as_of_the_refresh(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+    refresh()
+
+    def facets(**bounds: Decimal) -> list[dict[str, Any]]:
+        with acting_as("commerce_customer"):
+            return selectors.search_facets(filters=selectors.ListingFilters(query=WORD, **bounds), mode="fulltext")
+
+    def live(**bounds: Decimal) -> list[dict[str, Any]]:
+        # Every match rolled up on the spot (the test's word has fewer than FACET_SAMPLE).
+        monkeypatch.setattr(selectors, "_counted_facets", lambda *args: None)
+        monkeypatch.setattr(selectors, "_term_list", lambda query: None)
+        try:
+            return facets(**bounds)
+        finally:
+            monkeypatch.undo()
+
+    # The test's prices are 10.00 ... 39.00, one band each. Bounds on band edges: exact.
+    for bounds in (
+        {},
+        {"min_price": Decimal(15)},
+        {"max_price": Decimal("28.99")},
+        {"min_price": Decimal(12), "max_price": Decimal("33.99")},
+        {"min_price": Decimal(1), "max_price": Decimal("38.99")},
+    ):
+        counted = facets(**bounds)
+        assert counted == live(**bounds), bounds
+        assert counted and not any(f["at_least"] for f in counted), bounds
+    # A bound inside a band leaves that band out: lower bounds, marked as such.
+    # (Lantern 21, at 31.00, matches: a bound of 31.50 drops it.)
+    for bounds, drops in (
+        ({"min_price": Decimal("15.50")}, False),
+        ({"max_price": Decimal("31.50")}, True),
+        ({"min_price": Decimal("20.50"), "max_price": Decimal(60)}, True),
+    ):
+        exact = {f["slug"]: f["count"] for f in live(**bounds)}
+        counted = facets(**bounds)
+        assert counted and all(f["at_least"] for f in counted), bounds
+        assert all(f["count"] <= exact[f["slug"]] for f in counted), bounds
+        assert (sum(f["count"] for f in counted) < sum(exact.values())) == drops, bounds
+    # The counts are the last refresh's: a new match counts after the next one.
+    before = facets()
+    ProductFactory(
+        name=f"{WORD} new",
+        slug="new-light",
+        categories=[catalog["home"]],
+        variants=[{"price": Decimal(20), "stock": 1}],
+    )
+    assert facets() == before != live()
+    refresh()
+    assert facets() == live() != before
 
 
 def test_check_integrity_finds_a_wrong_rank_in_a_list(catalog):  # type: ignore[no-untyped-def]
@@ -289,6 +342,16 @@ def test_check_integrity_finds_a_wrong_key_in_an_orders_list(catalog, sort, chan
         [WORD, sort],
     )
     assert any("catalog_search_term_order" in problem for problem in check_catalog())
+
+
+def test_check_integrity_finds_facet_counts_that_do_not_accumulate(catalog):  # type: ignore[no-untyped-def]
+    from catalog.integrity import check_catalog
+
+    refresh()
+    assert sql("SELECT count(*) FROM catalog_search_term_facet")[0][0] > 0
+    assert not any("catalog_search_term_facet" in problem for problem in check_catalog())
+    sql("UPDATE catalog_search_term_facet SET cum[2] = cum[2] + 100 WHERE category_id = %s", [catalog["home"].pk])
+    assert any("catalog_search_term_facet" in problem for problem in check_catalog())
 
 
 def test_the_stamp_is_always_a_time_the_orm_can_load(catalog):  # type: ignore[no-untyped-def]

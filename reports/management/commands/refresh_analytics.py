@@ -30,8 +30,9 @@ class Command(BaseCommand):
         for view, seconds, count in refresh.refresh_views(jobs=jobs):
             self.stdout.write(f"refreshed {view:<30} {count:>10,} rows  {seconds:>8.3f} s")
         self.stdout.write(f"analytics views: {time.monotonic() - started:.1f} s with {jobs} job(s)")
-        # The search's precomputed best matches of frequent words (catalog 0016): exact
-        # at any age, faster the fresher (products changed since are ranked live).
+        # The search's precomputed lists of frequent words (catalog 0016, 0022): exact at
+        # any age, faster the fresher (products changed since are keyed live); and their
+        # facet counts by price band (catalog 0023), which are as of this refresh.
         started = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("SELECT catalog_search_terms_refresh()")
