@@ -255,18 +255,17 @@ def _keyset(keys: list[str], op: str, after: list[Any] | None) -> tuple[str, lis
 SEARCH_TERM_GRACE = "10 minutes"
 
 # The candidates of a frequent word, as CTEs: `term` (its list), `changed` (listed
-# products whose text changed since the list was computed) and `m` (id, rank): the list's
-# first `chunk` entries, minus the changed products, plus the changed products that match
-# now, ranked live; limited to what is certain to rank as shown: everything when the list
-# holds every match, else what ranks at or above its last entry. Parameters: the grace
-# period, the query, the chunk, the query twice.
+# products whose text, price or rating changed since the list was computed) and `m` (id,
+# rank): the list's first `chunk` entries, minus the changed products, plus the changed
+# products that match now, ranked live; limited to what is certain to rank as shown:
+# everything when those entries are every match, else what ranks at or above the last
+# entry used. Parameters: the grace period, the chunk, the query three times.
 _TERM_CANDIDATES = """
     term AS (
-        SELECT t.computed_at - %s::interval AS since, t.top_ids, t.top_ranks,
-               cardinality(t.top_ids) < t.matches AS truncated,
-               t.top_ranks[cardinality(t.top_ranks)]::float8 AS last_rank,
-               t.top_ids[cardinality(t.top_ids)] AS last_id
-          FROM catalog_search_term t
+        SELECT t.computed_at - %s::interval AS since, t.top_ids, t.top_ranks, e.b,
+               cardinality(t.top_ids) < t.matches OR e.b < cardinality(t.top_ids) AS partial,
+               t.top_ranks[e.b]::float8 AS last_rank, t.top_ids[e.b] AS last_id
+          FROM catalog_search_term t, LATERAL (SELECT least(%s, cardinality(t.top_ids)) AS b) e
          WHERE t.query = websearch_to_tsquery('english', %s)
     ),
     changed AS MATERIALIZED (
@@ -276,14 +275,14 @@ _TERM_CANDIDATES = """
         SELECT c.id, c.rank
           FROM term, (
                 SELECT e.id, e.rank::float8 AS rank
-                  FROM term, unnest(term.top_ids, term.top_ranks) WITH ORDINALITY AS e(id, rank, ord)
-                 WHERE e.ord <= %s AND NOT EXISTS (SELECT FROM changed x WHERE x.id = e.id)
+                  FROM term, unnest(term.top_ids[1:term.b], term.top_ranks[1:term.b]) AS e(id, rank)
+                 WHERE NOT EXISTS (SELECT FROM changed x WHERE x.id = e.id)
                 UNION ALL
                 SELECT x.id, ts_rank_cd(x.search_vector, websearch_to_tsquery('english', %s))::float8
                   FROM changed x
                  WHERE x.search_vector @@ websearch_to_tsquery('english', %s)
                ) c
-         WHERE NOT term.truncated OR (c.rank, c.id) >= (term.last_rank, term.last_id)
+         WHERE NOT term.partial OR (c.rank, c.id) >= (term.last_rank, term.last_id)
     )
 """
 
@@ -323,8 +322,19 @@ def _term_list(query: str) -> tuple[bool, int] | None:
 
 
 # A page is first looked for among the best this many entries of a list (most pages are
-# found there), then among all of them.
+# found there), then among all of them; a search with no filter and no category first
+# among the best two pages' worth (each entry used is one product row read).
 TERM_CHUNK = 250
+SEARCH_LIST_MAX = 2**31 - 1  # "every entry" (the refresh's top_n is far below)
+
+
+def _chunks(filters: ListingFilters, category_id: int | None, limit: int, entries: int) -> list[int]:
+    """How many of a list's entries to try, in turn, for one page."""
+    unfiltered = category_id is None and not (
+        filters.min_price is not None or filters.max_price is not None or filters.min_rating or filters.in_stock
+    )
+    tiers = [2 * limit] if unfiltered else []
+    return [c for c in [*tiers, TERM_CHUNK] if c < entries] + [entries]
 
 
 def _fetch_from_term_list(
@@ -348,8 +358,8 @@ def _fetch_from_term_list(
     sql = "WITH " + _TERM_CANDIDATES + ", " + _cards(page_sql, order_by).strip().removeprefix("WITH ")
     query = filters.query
     rows: list[dict[str, Any]] = []
-    for chunk in (TERM_CHUNK, entries) if entries > TERM_CHUNK else (entries,):
-        rows = _rows(sql, [SEARCH_TERM_GRACE, query, chunk, query, query, *rows_params, *params, *key_params, limit])
+    for chunk in _chunks(filters, category_id, limit, entries):
+        rows = _rows(sql, [SEARCH_TERM_GRACE, chunk, query, query, query, *rows_params, *params, *key_params, limit])
         if len(rows) >= limit:
             return rows
     return None if truncated else rows
@@ -378,16 +388,21 @@ def _fetch_from_sort_list(
     clauses, params = _where(filters)
     keyset, key_params = _keyset(keys, op, after)
     rows_sql, rows_params = _term_rows(category_id)
-    # The last entry used (index `b`) as it was when the list was computed; with a
+    # The last entry used (index `b`) as it was when the list was computed, read once in
+    # `term` (a subscript per row would unpack the whole array each time); with a
     # descending order a row is certain when its key is at or above it.
-    boundary = ", ".join(f"term.{column}[term.b]" for column in [*_SORT_LIST_KEYS[filters.sort], "top_ids"])
+    columns = [*_SORT_LIST_KEYS[filters.sort], "top_ids"]
+    bounds = ", ".join(f"o.{column}[e.b] AS bound{i}" for i, column in enumerate(columns))
     at_or_before = ">=" if op == "<" else "<="
+    boundary = ", ".join(f"term.bound{i}" for i in range(len(columns)))
     certain = f"(term.complete OR ({', '.join(keys)}) {at_or_before} ({boundary}))"
     sql = f"""
         WITH term AS (
-            SELECT t.computed_at - %s::interval AS since, o.*, least(%s, cardinality(o.top_ids)) AS b,
-                   NOT o.truncated AND %s >= cardinality(o.top_ids) AS complete
-              FROM catalog_search_term t JOIN catalog_search_term_order o ON o.query = t.query AND o.sort = %s
+            SELECT t.computed_at - %s::interval AS since, o.top_ids[1:e.b] AS top_ids, {bounds},
+                   cardinality(o.top_ids) AS entries, NOT o.truncated AND e.b = cardinality(o.top_ids) AS complete
+              FROM catalog_search_term t
+              JOIN catalog_search_term_order o ON o.query = t.query AND o.sort = %s,
+                   LATERAL (SELECT least(%s, cardinality(o.top_ids)) AS b) e
              WHERE t.query = websearch_to_tsquery('english', %s)
         ),
         changed AS MATERIALIZED (
@@ -395,8 +410,8 @@ def _fetch_from_sort_list(
         ),
         m AS MATERIALIZED (
             SELECT e.id, NULL::float8 AS rank
-              FROM term, unnest(term.top_ids) WITH ORDINALITY AS e(id, ord)
-             WHERE e.ord <= term.b AND NOT EXISTS (SELECT FROM changed x WHERE x.id = e.id)
+              FROM term, unnest(term.top_ids) AS e(id)
+             WHERE NOT EXISTS (SELECT FROM changed x WHERE x.id = e.id)
             UNION ALL
             SELECT x.id, NULL::float8 FROM changed x WHERE x.search_vector @@ websearch_to_tsquery('english', %s)
         ),
@@ -407,18 +422,14 @@ def _fetch_from_sort_list(
              {_limit(limit)}
         ),
         cards AS ({_card_select(order_by)})
-        SELECT cards.*, term.complete, cardinality(term.top_ids) AS entries
+        SELECT cards.*, term.complete, term.entries
           FROM term LEFT JOIN cards ON true
          ORDER BY {order_by.replace("p.", "cards.")}
     """
     query = filters.query
-    entries = TERM_CHUNK
-    for chunk in (TERM_CHUNK, None):
-        if chunk is None:
-            chunk = entries  # every entry
-        rows = _rows(
-            sql, [SEARCH_TERM_GRACE, chunk, chunk, filters.sort, query, query, *rows_params, *params, *key_params]
-        )
+    # The list's length is not known before the first statement: the last tier is "all".
+    for chunk in _chunks(filters, category_id, limit, SEARCH_LIST_MAX):
+        rows = _rows(sql, [SEARCH_TERM_GRACE, filters.sort, chunk, query, query, *rows_params, *params, *key_params])
         if not rows:
             return None  # no list for this word and order
         complete, entries = rows[0].pop("complete"), rows[0].pop("entries")
@@ -427,7 +438,7 @@ def _fetch_from_sort_list(
         found = [row for row in rows if row["id"] is not None]
         if len(found) >= limit or complete:
             return found
-        if entries <= chunk:
+        if chunk >= entries:
             return None  # the whole list was read: the page lies beyond it
     return None
 
@@ -845,7 +856,7 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         # since), not the first matches the GIN index returns out of tens of thousands.
         truncated, entries = term
         sql = "WITH " + _TERM_CANDIDATES + rollup.format(sample="m")
-        cte_params: list[Any] = [SEARCH_TERM_GRACE, query, FACET_TERM_SAMPLE, query, query]
+        cte_params: list[Any] = [SEARCH_TERM_GRACE, FACET_TERM_SAMPLE, query, query, query]
         partial = truncated or entries > FACET_TERM_SAMPLE
     else:
         cte, cte_params = _matches_cte(mode, query, cap=FACET_SAMPLE)

@@ -115,8 +115,9 @@ def test_searches_equal_the_full_query_with_truncated_and_complete_lists(catalog
         assert_same_as_full_query(catalog, monkeypatch)
 
 
-def test_changes_after_the_refresh_are_ranked_live(catalog, monkeypatch):  # type: ignore[no-untyped-def]
-    refresh(top_n=8)
+@pytest.mark.parametrize("top_n", [8, 1000])  # truncated; every match (pages from its first entries)
+def test_changes_after_the_refresh_are_ranked_live(catalog, monkeypatch, top_n):  # type: ignore[no-untyped-def]
+    refresh(top_n=top_n)
     products = catalog["products"]
     # A product renamed to rank first; two of the list's best lose the word, one of them
     # the rank they had (still matching, lower); one is unlisted; one is new.
@@ -136,8 +137,9 @@ def test_changes_after_the_refresh_are_ranked_live(catalog, monkeypatch):  # typ
     assert "new-light" in slugs
 
 
-def test_a_stock_change_needs_no_stamp_and_a_price_or_rating_change_is_keyed_live(catalog, monkeypatch):  # type: ignore[no-untyped-def]
-    refresh(top_n=8)
+@pytest.mark.parametrize("top_n", [8, 1000])
+def test_a_stock_change_needs_no_stamp_and_a_price_or_rating_change_is_keyed_live(catalog, monkeypatch, top_n):  # type: ignore[no-untyped-def]
+    refresh(top_n=top_n)
     products = catalog["products"]
 
     def stamp(n: int) -> Any:
