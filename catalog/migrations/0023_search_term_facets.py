@@ -19,8 +19,10 @@ after bulk loads); a product listed, unlisted, repriced or recategorised since c
 its new place after the next refresh. The results of a search are live: only the counts
 beside the category links can lag.
 
-Refreshed by catalog_search_terms_refresh() after the lists (same lock, same
-transaction); ON DELETE CASCADE from catalog_search_term, so no count outlives its word.
+Counted by catalog_search_facets_refresh(), which catalog_search_terms_refresh() calls
+after the lists (same transaction) unless told not to (with_facets => false: the bulk
+loader counts after it has rebuilt the category listing); ON DELETE CASCADE from
+catalog_search_term, so no count outlives its word.
 Public data, read-only for the storefront roles, no RLS.
 """
 
@@ -89,15 +91,60 @@ FACETS = f"""
      GROUP BY w.query, k.category_id;
 """
 
-NEW_FUNCTION = previous.NEW_FUNCTION.replace(
-    "catalog_search_term_order, catalog_search_word IN SHARE ROW EXCLUSIVE MODE",
-    "catalog_search_term_order, catalog_search_word,\n"
-    "               catalog_search_term_facet, catalog_search_facet_band IN SHARE ROW EXCLUSIVE MODE",
-).replace("    RETURN written;\nEND", FACETS + "    RETURN written;\nEND")
-assert "catalog_search_facet_band IN SHARE" in NEW_FUNCTION and FACETS in NEW_FUNCTION, "0022's function changed"
+FACETS_FUNCTION = (
+    """
+CREATE FUNCTION catalog_search_facets_refresh() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    written integer;
+BEGIN
+    LOCK TABLE catalog_search_term_facet, catalog_search_facet_band IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM catalog_search_term_facet;
+"""
+    + FACETS
+    + """
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END
+$$;
+REVOKE ALL ON FUNCTION catalog_search_facets_refresh() FROM PUBLIC;
+"""
+)
 
-FORWARD = TABLES + NEW_FUNCTION + "SELECT catalog_search_terms_refresh();"
-REVERSE = previous.NEW_FUNCTION + "DROP TABLE catalog_search_term_facet; DROP TABLE catalog_search_facet_band;"
+# The lists' refresh now ends with the counts (with_facets): they read the lists' words and
+# the category listing, so a bulk load that rebuilds the listing beside the lists refreshes
+# the lists without them and counts once both are done (catalog/datagen.py). A new
+# argument is a new signature: the two-argument function is dropped, not overloaded.
+TERMS_FUNCTION = (
+    "DROP FUNCTION catalog_search_terms_refresh(integer, integer);\n"
+    + previous.NEW_FUNCTION.replace(
+        "CREATE OR REPLACE FUNCTION catalog_search_terms_refresh(min_matches integer DEFAULT 2000, top_n integer DEFAULT 2000)",
+        "CREATE FUNCTION catalog_search_terms_refresh(\n"
+        "    min_matches integer DEFAULT 2000, top_n integer DEFAULT 2000, with_facets boolean DEFAULT true)",
+    )
+    .replace(
+        "catalog_search_term_order, catalog_search_word IN SHARE ROW EXCLUSIVE MODE",
+        "catalog_search_term_order, catalog_search_word,\n"
+        "               catalog_search_term_facet IN SHARE ROW EXCLUSIVE MODE",
+    )
+    .replace(
+        "    RETURN written;\nEND",
+        "    IF with_facets THEN\n        PERFORM catalog_search_facets_refresh();\n    END IF;\n    RETURN written;\nEND",
+    )
+    + "REVOKE ALL ON FUNCTION catalog_search_terms_refresh(integer, integer, boolean) FROM PUBLIC;\n"
+)
+assert "with_facets THEN" in TERMS_FUNCTION and "with_facets boolean" in TERMS_FUNCTION, "0022's function changed"
+
+FORWARD = TABLES + FACETS_FUNCTION + TERMS_FUNCTION + "SELECT catalog_search_terms_refresh();"
+REVERSE = (
+    "DROP FUNCTION catalog_search_terms_refresh(integer, integer, boolean);"
+    + previous.NEW_FUNCTION
+    + "REVOKE ALL ON FUNCTION catalog_search_terms_refresh(integer, integer) FROM PUBLIC;"
+    + "DROP FUNCTION catalog_search_facets_refresh();"
+    + "DROP TABLE catalog_search_term_facet; DROP TABLE catalog_search_facet_band;"
+)
 
 
 class Migration(migrations.Migration):

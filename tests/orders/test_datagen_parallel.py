@@ -57,18 +57,42 @@ def assert_schema_whole(before: set[tuple[object, ...]]) -> None:
     assert sql("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [STAGING_SCHEMA]) == [(0,)]
 
 
-def test_the_parallel_load_writes_what_the_one_transaction_load_writes() -> None:
+# The search's facet counts (catalog 0023), which read the lists and the category listing.
+FACETS_FINGERPRINT = """
+SELECT count(*),
+       md5(string_agg(concat_ws('|', f.query::text, c.slug, f.cum::text), E'\\n' ORDER BY f.query::text, c.slug))
+  FROM catalog_search_term_facet f JOIN catalog_category c ON c.id = f.category_id
+"""
+
+
+def test_the_parallel_load_writes_what_the_one_transaction_load_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalog import datagen as catalog_datagen
+
+    # The demo's words are far from frequent (2,000 matches): list the ones in 20 products,
+    # so that the lists and their facet counts have rows to compare.
+    key, table, _ = catalog_datagen.LIST_REBUILDS["term lists"]
+    monkeypatch.setitem(
+        catalog_datagen.LIST_REBUILDS,
+        "term lists",
+        (key, table, "SELECT catalog_search_terms_refresh(20, 2000, false)"),
+    )
     before = set(sql(SCHEMA_OF_ORDER_TABLES, REBUILT))
     with transaction.atomic():  # inside a transaction: one transaction, whatever `jobs` says
         one = generate(scale="demo", seed=9, bulk=True, jobs=2)
         expected = loaded()
+        facets = sql(FACETS_FINGERPRINT)
         transaction.set_rollback(True)
     assert sql("SELECT count(*) FROM orders_order") == [(0,)]
+    assert facets[0][0] > 0
 
     counts = generate(scale="demo", seed=9, bulk=True, jobs=2)
 
     assert counts == one
     assert loaded() == expected
+    # Counted after the listing was rebuilt beside the lists: what counting now gives.
+    assert sql(FACETS_FINGERPRINT) == facets
+    sql("SELECT catalog_search_facets_refresh()")
+    assert sql(FACETS_FINGERPRINT) == facets
     assert_schema_whole(before)
     assert failed_checks() == []
 
@@ -96,7 +120,7 @@ def test_a_failed_step_after_the_inserts_is_named_and_the_others_finish(monkeypa
     rebuild_list = catalog_datagen._rebuild_list
 
     def terms_fail(cursor, kind, log, **options):  # type: ignore[no-untyped-def]
-        if kind == "terms":
+        if kind == "term lists":
             cursor.execute("SELECT 1 / 0")
         return rebuild_list(cursor, kind, log, **options)
 
