@@ -22,6 +22,8 @@ Refreshed with the relevance lists by catalog_search_terms_refresh(), one statem
 reads each word's matches once. Public data, read-only for the storefront roles, no RLS.
 """
 
+import importlib
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import migrations, models
 
@@ -72,31 +74,19 @@ CREATE TABLE catalog_search_term_order (
 GRANT SELECT ON catalog_search_term_order TO commerce_customer, commerce_manager, commerce_readonly, commerce_seller;
 """
 
-# The body of catalog_search_terms_refresh() after its checks and lock, for both versions.
-WORDS = """
-    DELETE FROM catalog_search_word;
-    INSERT INTO catalog_search_word (word, products)
-    SELECT w.word, count(DISTINCT p.id)
-      FROM catalog_listed_product p
-     CROSS JOIN LATERAL regexp_split_to_table(lower(p.name || ' ' || coalesce(p.brand, '')), '[^[:alnum:]]+') AS w(word)
-     WHERE w.word ~ '^[[:alnum:]]{3,}$'
-     GROUP BY w.word;
-"""
+# The function as 0018 wrote it (the reverse), and its parts this version keeps: the
+# signature and argument checks before the lock, the vocabulary after the lists.
+_0018 = importlib.import_module("catalog.migrations.0018_search_words").FORWARD
+_start = _0018.index("CREATE OR REPLACE FUNCTION catalog_search_terms_refresh")
+OLD_FUNCTION = _0018[_start : _0018.index("$$;", _start) + len("$$;")] + "\n"
+_PROLOGUE = OLD_FUNCTION[: OLD_FUNCTION.index("    -- One refresh at a time")]
+_WORDS = OLD_FUNCTION[
+    OLD_FUNCTION.index("    DELETE FROM catalog_search_word;") : OLD_FUNCTION.index("    RETURN written;")
+]
 
 NEW_FUNCTION = (
-    """
-CREATE OR REPLACE FUNCTION catalog_search_terms_refresh(min_matches integer DEFAULT 2000, top_n integer DEFAULT 2000)
-RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-    written integer;
-BEGIN
-    IF min_matches < 1 OR top_n < 1 THEN
-        RAISE EXCEPTION 'min_matches and top_n must be positive' USING ERRCODE = '22023';
-    END IF;
-    -- One refresh at a time; searches keep reading the previous lists until commit.
+    _PROLOGUE
+    + """    -- One refresh at a time; searches keep reading the previous lists until commit.
     LOCK TABLE catalog_search_term, catalog_search_term_order, catalog_search_word IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM catalog_search_term;  -- and, by cascade, catalog_search_term_order
     -- Each frequent word's matches are read once (a materialized CTE per word) and
@@ -158,52 +148,8 @@ BEGIN
     )
     SELECT count(*) INTO written FROM terms;
 """
-    + WORDS
-    + """
-    RETURN written;
-END
-$$;
-"""
-)
-
-OLD_FUNCTION = (
-    """
-CREATE OR REPLACE FUNCTION catalog_search_terms_refresh(min_matches integer DEFAULT 2000, top_n integer DEFAULT 2000)
-RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-    written integer;
-BEGIN
-    IF min_matches < 1 OR top_n < 1 THEN
-        RAISE EXCEPTION 'min_matches and top_n must be positive' USING ERRCODE = '22023';
-    END IF;
-    -- One refresh at a time; searches keep reading the previous lists until commit.
-    LOCK TABLE catalog_search_term, catalog_search_word IN SHARE ROW EXCLUSIVE MODE;
-    DELETE FROM catalog_search_term;
-    INSERT INTO catalog_search_term (query, matches, top_ids, top_ranks, computed_at)
-    SELECT t.query, s.ndoc, top.ids, top.ranks, now()
-      FROM ts_stat('SELECT search_vector FROM public.catalog_listed_product') s
-     CROSS JOIN LATERAL (SELECT quote_literal(s.word)::tsquery AS query) t
-     CROSS JOIN LATERAL (
-            SELECT array_agg(r.id ORDER BY r.rank DESC, r.id DESC) AS ids,
-                   array_agg(r.rank ORDER BY r.rank DESC, r.id DESC) AS ranks
-              FROM (SELECT p.id, ts_rank_cd(p.search_vector, t.query) AS rank
-                      FROM catalog_listed_product p
-                     WHERE p.search_vector @@ t.query
-                     ORDER BY 2 DESC, 1 DESC
-                     LIMIT top_n) r
-           ) top
-     WHERE s.ndoc >= min_matches;
-    GET DIAGNOSTICS written = ROW_COUNT;
-"""
-    + WORDS
-    + """
-    RETURN written;
-END
-$$;
-"""
+    + _WORDS
+    + "    RETURN written;\nEND\n$$;\n"
 )
 
 FORWARD = STAMP_SORT_KEYS + TABLE + NEW_FUNCTION + "SELECT catalog_search_terms_refresh();"
