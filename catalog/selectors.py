@@ -322,16 +322,22 @@ def _term_list(query: str) -> tuple[bool, int] | None:
 
 
 # A page is first looked for among the best this many entries of a list (most pages are
-# found there), then among all of them; a search with no filter and no category first
-# among the best two pages' worth (each entry used is one product row read).
+# found there), then among all of them; the first page of a search with no filter and no
+# category first among the best two pages' worth (each entry used is one product row read).
 TERM_CHUNK = 250
 SEARCH_LIST_MAX = 2**31 - 1  # "every entry" (the refresh's top_n is far below)
 
 
-def _chunks(filters: ListingFilters, category_id: int | None, limit: int, entries: int) -> list[int]:
+def _chunks(
+    filters: ListingFilters, category_id: int | None, after: list[Any] | None, limit: int, entries: int
+) -> list[int]:
     """How many of a list's entries to try, in turn, for one page."""
-    unfiltered = category_id is None and not (
-        filters.min_price is not None or filters.max_price is not None or filters.min_rating or filters.in_stock
+    unfiltered = (
+        after is None
+        and category_id is None
+        and not (
+            filters.min_price is not None or filters.max_price is not None or filters.min_rating or filters.in_stock
+        )
     )
     tiers = [2 * limit] if unfiltered else []
     return [c for c in [*tiers, TERM_CHUNK] if c < entries] + [entries]
@@ -358,7 +364,7 @@ def _fetch_from_term_list(
     sql = "WITH " + _TERM_CANDIDATES + ", " + _cards(page_sql, order_by).strip().removeprefix("WITH ")
     query = filters.query
     rows: list[dict[str, Any]] = []
-    for chunk in _chunks(filters, category_id, limit, entries):
+    for chunk in _chunks(filters, category_id, after, limit, entries):
         rows = _rows(sql, [SEARCH_TERM_GRACE, chunk, query, query, query, *rows_params, *params, *key_params, limit])
         if len(rows) >= limit:
             return rows
@@ -428,7 +434,7 @@ def _fetch_from_sort_list(
     """
     query = filters.query
     # The list's length is not known before the first statement: the last tier is "all".
-    for chunk in _chunks(filters, category_id, limit, SEARCH_LIST_MAX):
+    for chunk in _chunks(filters, category_id, after, limit, SEARCH_LIST_MAX):
         rows = _rows(sql, [SEARCH_TERM_GRACE, filters.sort, chunk, query, query, *rows_params, *params, *key_params])
         if not rows:
             return None  # no list for this word and order
