@@ -2816,12 +2816,11 @@ LIST_REBUILDS: dict[str, tuple[str, str, str]] = {
 def _rebuild_list(cursor: Any, kind: str, log: _Log, *, bulk: bool = False) -> dict[str, int]:
     """Rebuild the category listing ("listing"), its search index ("search"), the frequent
     words' lists ("term lists") or their facet counts ("facets", which read the lists and
-    the listing). In bulk mode the
-    two category tables' secondary indexes and foreign keys are dropped for the insert,
-    then each index built once from the rows and each key checked by one set-based
-    validation instead of per inserted row
-    (medium scale: the listing 11.0 s → 8.0 s without its keys alone; the words 8.5 s →
-    4.3 s). A failure rolls back the transaction, and the drop with it."""
+    the listing). In bulk mode the two category tables' secondary indexes and foreign keys
+    are dropped for the insert, then each index built once from the rows and each key
+    checked by one set-based validation instead of per inserted row (medium scale: the
+    listing 11.0 s → 8.0 s without its keys alone; the words 8.5 s → 4.3 s). A failure
+    rolls back the transaction, and the drop with it."""
     key, label, sql = LIST_REBUILDS[kind]
     t0 = time.monotonic()
     rebuild = _Rebuild(cursor, (label,)) if bulk and kind in {"listing", "search"} else None
