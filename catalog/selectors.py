@@ -260,7 +260,13 @@ SEARCH_TERM_GRACE = "10 minutes"
 # products that match now, ranked live; limited to what is certain to rank as shown:
 # everything when those entries are every match, else what ranks at or above the last
 # entry used. Parameters: the grace period, the chunk, the query three times.
-_TERM_CANDIDATES = """
+# Listed products stamped since a list's computation (minus the grace period), from a
+# CTE `term` with a column `since`: a list never speaks for them, they are tested live.
+_CHANGED = """changed AS MATERIALIZED (
+        SELECT x.id, x.search_vector FROM term, catalog_listed_product x WHERE x.search_changed_at > term.since
+    )"""
+
+_TERM_CANDIDATES = f"""
     term AS (
         SELECT t.computed_at - %s::interval AS since, t.top_ids, t.top_ranks, e.b,
                cardinality(t.top_ids) < t.matches OR e.b < cardinality(t.top_ids) AS partial,
@@ -268,9 +274,7 @@ _TERM_CANDIDATES = """
           FROM catalog_search_term t, LATERAL (SELECT least(%s, cardinality(t.top_ids)) AS b) e
          WHERE t.query = websearch_to_tsquery('english', %s)
     ),
-    changed AS MATERIALIZED (
-        SELECT x.id, x.search_vector FROM term, catalog_listed_product x WHERE x.search_changed_at > term.since
-    ),
+    {_CHANGED},
     m AS MATERIALIZED (
         SELECT c.id, c.rank
           FROM term, (
@@ -411,9 +415,7 @@ def _fetch_from_sort_list(
                    LATERAL (SELECT least(%s, cardinality(o.top_ids)) AS b) e
              WHERE t.query = websearch_to_tsquery('english', %s)
         ),
-        changed AS MATERIALIZED (
-            SELECT x.id, x.search_vector FROM term, catalog_listed_product x WHERE x.search_changed_at > term.since
-        ),
+        {_CHANGED},
         m AS MATERIALIZED (
             SELECT e.id, NULL::float8 AS rank
               FROM term, unnest(term.top_ids) AS e(id)
@@ -760,16 +762,17 @@ FACET_TERM_SAMPLE = 500
 # counts cumulated over the bands, in one lookup of the word's rows (the arithmetic is
 # done here: a statement that did it planned for longer than it ran).
 _COUNTED_FACETS = """
-    SELECT b.lowers, x.id, x.name, x.slug, x.cum
-      FROM catalog_search_facet_band b
-      JOIN catalog_search_term t ON t.query = websearch_to_tsquery('english', %s)
+    SELECT cardinality(t.top_ids) < t.matches, cardinality(t.top_ids), b.lowers, x.id, x.name, x.slug, x.cum
+      FROM catalog_search_term t
+      LEFT JOIN catalog_search_facet_band b ON b.id
       LEFT JOIN LATERAL (
             SELECT c.id, c.name, c.slug, f.cum
               FROM catalog_search_term_facet f
               JOIN catalog_category c ON c.id = f.category_id AND c.depth <= 1
              WHERE f.query = t.query
-           ) x ON true
-     WHERE b.id
+            OFFSET 0  -- a lookup per word (pulled up, it became a join over every word's rows)
+           ) x ON b.id
+     WHERE t.query = websearch_to_tsquery('english', %s)
      ORDER BY x.name
 """
 _CENT = Decimal("0.01")
@@ -793,28 +796,32 @@ def _band_span(lowers: list[Decimal], low: Decimal | None, high: Decimal | None)
 
 def _counted_facets(
     query: str, min_price: Decimal | None, max_price: Decimal | None, limit: int
-) -> list[dict[str, Any]] | None:
-    """A frequent word's facets from the refresh's counts by price band: exact for the
-    catalog as of the last refresh when no band is cut, else lower bounds. None when the
-    words are not one frequent word or nothing was counted (the caller samples live)."""
+) -> tuple[tuple[bool, int] | None, list[dict[str, Any]] | None]:
+    """A frequent word's list (as _term_list gives it) and its facets from the refresh's
+    counts by price band: exact for the catalog as of the last refresh when no band is
+    cut, else lower bounds. (None, None) when the words are not one frequent word; facets
+    None when nothing was counted by the current bands (the caller samples live)."""
     with connection.cursor() as cursor:
         cursor.execute(_COUNTED_FACETS, [query])
         rows = cursor.fetchall()
     if not rows:
-        return None  # not one frequent word, or no bands counted
-    lowers = rows[0][0]
+        return None, None
+    term = (bool(rows[0][0]), int(rows[0][1]))
+    lowers = rows[0][2]
+    if lowers is None:
+        return term, None  # no bands counted yet
     first, end, exact = _band_span(lowers, min_price, max_price)
     facets = []
-    for _, category_id, name, slug, cum in rows:
+    for _, _, _, category_id, name, slug, cum in rows:
         if category_id is None:
             continue  # the word has no priced match in the top two levels
         if len(cum) != len(lowers):
-            return None  # not counted by these bands (check_integrity reports it)
+            return term, None  # not counted by these bands (check_integrity reports it)
         count = cum[end - 1] - (cum[first - 1] if first > 0 else 0) if end > first else 0
         if count > 0:
             facets.append({"id": category_id, "name": name, "slug": slug, "count": count, "at_least": not exact})
     facets.sort(key=lambda f: -f["count"])  # stable: by name (the database's collation) within a count
-    return facets[:limit]
+    return term, facets[:limit]
 
 
 def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> list[dict[str, Any]]:
@@ -829,9 +836,12 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         query = _corrected(filters.query) or filters.query
         mode = "fulltext"
     if not filters.in_stock and filters.min_rating is None:
-        counted = _counted_facets(query, filters.min_price, filters.max_price, limit)
+        # The same lookup tells whether the word has a list, for the sample below.
+        term, counted = _counted_facets(query, filters.min_price, filters.max_price, limit)
         if counted is not None:
             return counted
+    else:
+        term = _term_list(query)
     unfiltered = ListingFilters(
         query=query,
         min_price=filters.min_price,
@@ -841,7 +851,6 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         sort=filters.sort,
     )
     clauses, params = _where(unfiltered)
-    term = _term_list(query)
     # Counts include subcategories (choosing a facet filters by the whole subtree); the top
     # two levels of the tree are offered. The category listing holds a row per product and
     # category of its subtree's ancestors, with the product's filter columns: the roll-up

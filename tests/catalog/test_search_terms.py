@@ -274,7 +274,7 @@ def test_counted_facets_are_the_live_counts_as_of_the_refresh(catalog, monkeypat
 
     def live(**bounds: Decimal) -> list[dict[str, Any]]:
         # Every match rolled up on the spot (the test's word has fewer than FACET_SAMPLE).
-        monkeypatch.setattr(selectors, "_counted_facets", lambda *args: None)
+        monkeypatch.setattr(selectors, "_counted_facets", lambda *args: (None, None))
         monkeypatch.setattr(selectors, "_term_list", lambda query: None)
         try:
             return facets(**bounds)
