@@ -194,15 +194,19 @@ CATALOG_CHECKS: tuple[Check, ...] = (
     Check(
         "search facet counts",
         "catalog_search_term_facet holds counts that are not cumulative over the price bands"
-        " (one per band, never decreasing, not negative; run refresh_analytics)",
+        " (one per band, never decreasing, not negative, those in stock at most all of them;"
+        " run refresh_analytics)",
         "facet rows",
         """
         SELECT f.query::text || ' in category ' || f.category_id
           FROM catalog_search_term_facet f
          CROSS JOIN catalog_search_facet_band b
          WHERE cardinality(f.cum) <> cardinality(b.lowers)
-            OR EXISTS (SELECT FROM unnest(f.cum) WITH ORDINALITY AS c(n, i)
-                        WHERE c.n < coalesce(f.cum[c.i - 1], 0))
+            OR cardinality(f.cum_in_stock) <> cardinality(b.lowers)
+            OR EXISTS (SELECT FROM unnest(f.cum, f.cum_in_stock) WITH ORDINALITY AS c(n, s, i)
+                        WHERE c.n < coalesce(f.cum[c.i - 1], 0)
+                           OR c.s < coalesce(f.cum_in_stock[c.i - 1], 0)
+                           OR c.s > c.n)
         UNION ALL
         SELECT 'the price bands are not in ascending order'
           FROM catalog_search_facet_band b

@@ -373,12 +373,14 @@ class SearchFacetBand(models.Model):
 class SearchTermFacet(models.Model):
     """How many priced listed products a frequent word matched in a top-level or
     second-level category at the last refresh, cumulated over the price bands: `cum[b]`
-    counts those in bands 1..b (catalog/migrations/0023); never written from Python."""
+    counts those in bands 1..b (catalog/migrations/0023), `cum_in_stock[b]` those of them
+    that were in stock (0024); never written from Python."""
 
     pk = models.CompositePrimaryKey("query", "category_id")
     query = models.TextField()
     category_id = models.BigIntegerField()
     cum = ArrayField(models.IntegerField())
+    cum_in_stock = ArrayField(models.IntegerField())
 
     class Meta:
         db_table = "catalog_search_term_facet"

@@ -757,16 +757,18 @@ FACET_SAMPLE = 2_000
 FACET_TERM_SAMPLE = 500
 
 
-# A frequent word's facets by price band, counted by the refresh (catalog/migrations/0023):
-# the band floors and, for each top-level or second-level category holding matches, the
-# counts cumulated over the bands, in one lookup of the word's rows (the arithmetic is
-# done here: a statement that did it planned for longer than it ran).
+# A frequent word's facets by price band, counted by the refresh (catalog/migrations/0023,
+# 0024): the band floors and, for each top-level or second-level category holding matches,
+# the counts cumulated over the bands (of every match, or of those in stock), in one
+# lookup of the word's rows (the arithmetic is done here: a statement that did it planned
+# for longer than it ran).
 _COUNTED_FACETS = """
-    SELECT cardinality(t.top_ids) < t.matches, cardinality(t.top_ids), b.lowers, x.id, x.name, x.slug, x.cum
+    SELECT cardinality(t.top_ids) < t.matches, cardinality(t.top_ids), b.lowers, x.id, x.name, x.slug,
+           CASE WHEN %s THEN x.cum_in_stock ELSE x.cum END
       FROM catalog_search_term t
       LEFT JOIN catalog_search_facet_band b ON b.id
       LEFT JOIN LATERAL (
-            SELECT c.id, c.name, c.slug, f.cum
+            SELECT c.id, c.name, c.slug, f.cum, f.cum_in_stock
               FROM catalog_search_term_facet f
               JOIN catalog_category c ON c.id = f.category_id AND c.depth <= 1
              WHERE f.query = t.query
@@ -795,14 +797,15 @@ def _band_span(lowers: list[Decimal], low: Decimal | None, high: Decimal | None)
 
 
 def _counted_facets(
-    query: str, min_price: Decimal | None, max_price: Decimal | None, limit: int
+    query: str, min_price: Decimal | None, max_price: Decimal | None, in_stock: bool, limit: int
 ) -> tuple[tuple[bool, int] | None, list[dict[str, Any]] | None]:
     """A frequent word's list (as _term_list gives it) and its facets from the refresh's
-    counts by price band: exact for the catalog as of the last refresh when no band is
-    cut, else lower bounds. (None, None) when the words are not one frequent word; facets
-    None when nothing was counted by the current bands (the caller samples live)."""
+    counts by price band, of every match or of those in stock: exact for the catalog as
+    of the last refresh when no band is cut, else lower bounds. (None, None) when the
+    words are not one frequent word; facets None when nothing was counted by the current
+    bands (the caller samples live)."""
     with connection.cursor() as cursor:
-        cursor.execute(_COUNTED_FACETS, [query])
+        cursor.execute(_COUNTED_FACETS, [in_stock, query])
         rows = cursor.fetchall()
     if not rows:
         return None, None
@@ -835,9 +838,9 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
     if mode == "fuzzy":
         query = _corrected(filters.query) or filters.query
         mode = "fulltext"
-    if not filters.in_stock and filters.min_rating is None:
+    if filters.min_rating is None:
         # The same lookup tells whether the word has a list, for the sample below.
-        term, counted = _counted_facets(query, filters.min_price, filters.max_price, limit)
+        term, counted = _counted_facets(query, filters.min_price, filters.max_price, filters.in_stock, limit)
         if counted is not None:
             return counted
     else:

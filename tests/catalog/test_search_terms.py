@@ -242,9 +242,14 @@ def test_a_walk_that_stops_short_falls_back_to_the_full_query(catalog, monkeypat
             assert walk(filters, use_lists=True, monkeypatch=monkeypatch) == expected, filters
 
 
-def test_facets_of_a_frequent_word_filtered_by_stock_come_from_its_best_matches(catalog, monkeypatch):  # type: ignore[no-untyped-def]
-    # In stock: not counted by the refresh (stock changes with every order): a live sample.
-    filters = selectors.ListingFilters(query=WORD, sort="price_asc", min_price=Decimal(12), in_stock=True)
+def test_facets_of_a_frequent_word_filtered_by_rating_come_from_its_best_matches(catalog, monkeypatch):  # type: ignore[no-untyped-def]
+    # By rating: not counted by the refresh (bands by rating would multiply the table): a
+    # live sample of the word's best matches.
+    for n, product in enumerate(catalog["products"]):
+        ReviewFactory(product=product, rating=5 if n % 5 else 2)
+    filters = selectors.ListingFilters(
+        query=WORD, sort="price_asc", min_price=Decimal(12), min_rating=Decimal(4), in_stock=True
+    )
 
     def facets() -> list[dict[str, Any]]:
         with acting_as("commerce_customer"):
@@ -268,11 +273,11 @@ def test_facets_of_a_frequent_word_filtered_by_stock_come_from_its_best_matches(
 def test_counted_facets_are_the_live_counts_as_of_the_refresh(catalog, monkeypatch):  # type: ignore[no-untyped-def]
     refresh()
 
-    def facets(**bounds: Decimal) -> list[dict[str, Any]]:
+    def facets(**bounds: Any) -> list[dict[str, Any]]:
         with acting_as("commerce_customer"):
             return selectors.search_facets(filters=selectors.ListingFilters(query=WORD, **bounds), mode="fulltext")
 
-    def live(**bounds: Decimal) -> list[dict[str, Any]]:
+    def live(**bounds: Any) -> list[dict[str, Any]]:
         # Every match rolled up on the spot (the test's word has fewer than FACET_SAMPLE).
         monkeypatch.setattr(selectors, "_counted_facets", lambda *args: (None, None))
         monkeypatch.setattr(selectors, "_term_list", lambda query: None)
@@ -281,7 +286,8 @@ def test_counted_facets_are_the_live_counts_as_of_the_refresh(catalog, monkeypat
         finally:
             monkeypatch.undo()
 
-    # The test's prices are 10.00 ... 39.00, one band each. Bounds on band edges: exact.
+    # The test's prices are 10.00 ... 39.00, one band each. Bounds on band edges: exact,
+    # of every match and of those in stock (every seventh product has none).
     for bounds in (
         {},
         {"min_price": Decimal(15)},
@@ -292,6 +298,10 @@ def test_counted_facets_are_the_live_counts_as_of_the_refresh(catalog, monkeypat
         counted = facets(**bounds)
         assert counted == live(**bounds), bounds
         assert counted and not any(f["at_least"] for f in counted), bounds
+        in_stock = facets(**bounds, in_stock=True)
+        assert in_stock == live(**bounds, in_stock=True), bounds
+        assert in_stock and not any(f["at_least"] for f in in_stock), bounds
+    assert facets(in_stock=True) != facets()  # four of the matches have no stock
     # A bound inside a band leaves that band out: lower bounds, marked as such.
     # (Lantern 21, at 31.00, matches: a bound of 31.50 drops it.)
     for bounds, drops in (
@@ -315,6 +325,13 @@ def test_counted_facets_are_the_live_counts_as_of_the_refresh(catalog, monkeypat
     assert facets() == before != live()
     refresh()
     assert facets() == live() != before
+    # So are the counts in stock: a match sold out counts until the next refresh.
+    before = facets(in_stock=True)
+    sql("UPDATE catalog_variant SET stock = 0 WHERE product_id = %s", [catalog["products"][3].pk])
+    assert facets(in_stock=True) == before != live(in_stock=True)
+    assert facets() == live()
+    refresh()
+    assert facets(in_stock=True) == live(in_stock=True) != before
 
 
 def test_check_integrity_finds_a_wrong_rank_in_a_list(catalog):  # type: ignore[no-untyped-def]
@@ -353,6 +370,17 @@ def test_check_integrity_finds_facet_counts_that_do_not_accumulate(catalog):  # 
     assert sql("SELECT count(*) FROM catalog_search_term_facet")[0][0] > 0
     assert not any("catalog_search_term_facet" in problem for problem in check_catalog())
     sql("UPDATE catalog_search_term_facet SET cum[2] = cum[2] + 100 WHERE category_id = %s", [catalog["home"].pk])
+    assert any("catalog_search_term_facet" in problem for problem in check_catalog())
+    refresh()
+    assert not any("catalog_search_term_facet" in problem for problem in check_catalog())
+    # More in stock than matches in a band (each array alone still accumulates).
+    sql("UPDATE catalog_search_term_facet SET cum_in_stock = cum WHERE category_id = %s", [catalog["home"].pk])
+    assert not any("catalog_search_term_facet" in problem for problem in check_catalog())
+    sql(
+        "UPDATE catalog_search_term_facet SET cum_in_stock = array_fill(cum[cardinality(cum)], ARRAY[cardinality(cum)])"
+        " WHERE category_id = %s",
+        [catalog["home"].pk],
+    )
     assert any("catalog_search_term_facet" in problem for problem in check_catalog())
 
 
