@@ -220,7 +220,7 @@ def _card_select(order_by: str) -> str:
     """
 
 
-def _matches_cte(mode: str, query: str, *, cap: int | None = None) -> tuple[str, list[Any]]:
+def _matches_cte(mode: str, query: str, *, cap: int | None = None, vector: bool = False) -> tuple[str, list[Any]]:
     """The text matches in the whole catalog as a materialized CTE ``m`` with the columns
     the filters and sort orders read (not ranked: the caller ranks what passes its
     filters). Under row-level security the planner has no statistics for non-LEAKPROOF
@@ -236,7 +236,8 @@ def _matches_cte(mode: str, query: str, *, cap: int | None = None) -> tuple[str,
         limit = " LIMIT %s"
         params.append(cap)
     return (
-        f"WITH m AS MATERIALIZED ( SELECT {_PAGE_COLUMNS} FROM catalog_listed_product p WHERE {_MATCHES}{limit})",
+        f"WITH m AS MATERIALIZED ( SELECT {_PAGE_COLUMNS}{', p.search_vector' if vector else ''}"
+        f" FROM catalog_listed_product p WHERE {_MATCHES}{limit})",
         params,
     )
 
@@ -626,7 +627,7 @@ def _fetch(
             return _fetch_in_category(filters, after, limit, category_id, cap=None) or []
     # The whole catalog (a category page returned above).
     clauses, params = _where(filters)
-    cte, cte_params = _matches_cte(mode, filters.query)
+    cte, cte_params = _matches_cte(mode, filters.query, vector=filters.sort == "relevance")
     if cte:
         # Filter, sort and page the matches (the CTE is aliased p, so the shared filter
         # and sort fragments apply to it), then fetch the cards of that page only. Only
@@ -634,10 +635,7 @@ def _fetch(
         # most of a search's cost), and only when the page is sorted by relevance.
         rank_params: list[Any] = []
         if filters.sort == "relevance":
-            rank = (
-                "(SELECT ts_rank_cd(x.search_vector, websearch_to_tsquery('english', %s))::float8"
-                " FROM catalog_listed_product x WHERE x.id = p.id)"
-            )
+            rank = "ts_rank_cd(p.search_vector, websearch_to_tsquery('english', %s))::float8"
             rank_params = [filters.query]
         else:
             rank = "NULL::float8"
