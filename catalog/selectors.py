@@ -852,31 +852,36 @@ def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> lis
         sort=filters.sort,
     )
     clauses, params = _where(unfiltered)
-    # Counts include subcategories (choosing a facet filters by the whole subtree); the top
-    # two levels of the tree are offered. The category listing holds a row per product and
-    # category of its subtree's ancestors, with the product's filter columns: the roll-up
-    # is one lookup of the sample's keys, with no product read.
-    rollup = f""",
-        tops AS MATERIALIZED (SELECT id, name, slug FROM catalog_category WHERE depth <= 1)
-        SELECT a.id, a.name, a.slug, count(*) AS products, (SELECT count(*) FROM {{sample}}) AS sampled
-          FROM {{sample}} s
-          JOIN catalog_category_listing p ON p.id = s.id
-          JOIN tops a ON a.id = p.category_id
-         WHERE p.id = ANY ((SELECT array_agg(k.id) FROM {{sample}} k)::bigint[]) AND {" AND ".join(clauses)}
+    # The sample's products that pass the filters (each product tested once, the stock
+    # test being a lookup of its variants), then counted per category: counts include
+    # subcategories (choosing a facet filters by the whole subtree), and the top two levels
+    # of the tree are offered. The category listing holds a row per product and category
+    # of its subtree's ancestors: the roll-up is one lookup of the kept products' keys.
+    rollup = """,
+        tops AS MATERIALIZED (SELECT id, name, slug FROM catalog_category WHERE depth <= 1),
+        kept AS MATERIALIZED ({kept})
+        SELECT a.id, a.name, a.slug, count(*) AS products, (SELECT count(*) FROM m) AS sampled
+          FROM catalog_category_listing l
+          JOIN tops a ON a.id = l.category_id
+         WHERE l.id = ANY ((SELECT array_agg(k.id) FROM kept k)::bigint[])
          GROUP BY a.id, a.name, a.slug
          ORDER BY products DESC, a.name
          LIMIT %s
     """
     if term is not None:
         # A frequent word: a sample of its best matches (and of the products changed
-        # since), not the first matches the GIN index returns out of tens of thousands.
+        # since), not the first matches the GIN index returns out of tens of thousands;
+        # their filter columns looked up by key.
         truncated, entries = term
-        sql = "WITH " + _TERM_CANDIDATES + rollup.format(sample="m")
+        rows_sql, _ = _term_rows(None)
+        kept = f"SELECT p.id FROM ({rows_sql}) p WHERE {' AND '.join(clauses)}"
+        sql = "WITH " + _TERM_CANDIDATES + rollup.format(kept=kept)
         cte_params: list[Any] = [SEARCH_TERM_GRACE, FACET_TERM_SAMPLE, query, query, query]
         partial = truncated or entries > FACET_TERM_SAMPLE
     else:
+        # The first matches, which carry their filter columns.
         cte, cte_params = _matches_cte(mode, query, cap=FACET_SAMPLE)
-        sql = cte + rollup.format(sample="m")
+        sql = cte + rollup.format(kept=f"SELECT p.id FROM m p WHERE {' AND '.join(clauses)}")
         partial = False
     with connection.cursor() as cursor:
         cursor.execute(sql, [*cte_params, *params, limit])

@@ -4,6 +4,7 @@ and a query count that does not grow with the rows shown."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -70,6 +71,14 @@ def test_search_facets_count_categories_of_the_matches(audio):  # type: ignore[n
     facets = selectors.search_facets(filters=filters, mode="fulltext")
     assert [(f["name"], f["count"]) for f in facets] == [("Audio", 3), ("Electronics", 3), ("Books", 1)]
     assert not any(f["at_least"] for f in facets)
+    # The filters (stock, price) apply to the sample before it is counted per category.
+    ProductFactory(name="Headphones sold out", categories=[audio], variants=[{"price": Decimal(20), "stock": 0}])
+    ProductFactory(name="Headphones deluxe", categories=[audio], variants=[{"price": Decimal(900), "stock": 3}])
+    filters = selectors.ListingFilters(query="headphones", sort="relevance", in_stock=True, max_price=Decimal(500))
+    facets = selectors.search_facets(filters=filters, mode="fulltext")
+    assert [(f["name"], f["count"]) for f in facets] == [("Audio", 3), ("Electronics", 3), ("Books", 1)]
+    facets = selectors.search_facets(filters=replace(filters, in_stock=False), mode="fulltext")
+    assert [(f["name"], f["count"]) for f in facets] == [("Audio", 4), ("Electronics", 4), ("Books", 1)]
 
 
 def test_facet_counts_from_a_full_sample_are_shown_as_lower_bounds(client, audio, monkeypatch):  # type: ignore[no-untyped-def]
