@@ -215,6 +215,27 @@ CATALOG_CHECKS: tuple[Check, ...] = (
         key="",
     ),
     Check(
+        "search counts per category",
+        "catalog_search_term_category disagrees with the facet counts of the same refresh, or a"
+        " category counts more matches than its parent (run refresh_analytics)",
+        "word counts",
+        """
+        SELECT c.query::text || ' in category ' || c.category_id
+          FROM catalog_search_term_category c
+          JOIN catalog_category k ON k.id = c.category_id
+          LEFT JOIN catalog_search_term_category up ON up.query = c.query AND up.category_id = k.parent_id
+          LEFT JOIN catalog_search_term_facet f ON f.query = c.query AND f.category_id = c.category_id
+         WHERE (k.parent_id IS NOT NULL AND c.matches > coalesce(up.matches, 0))
+            OR (k.depth <= 1 AND c.matches IS DISTINCT FROM f.cum[cardinality(f.cum)])
+        UNION ALL
+        SELECT f.query::text || ' in category ' || f.category_id || ' (no count)'
+          FROM catalog_search_term_facet f
+         WHERE NOT EXISTS (SELECT FROM catalog_search_term_category c
+                            WHERE c.query = f.query AND c.category_id = f.category_id)
+        """,
+        key="",
+    ),
+    Check(
         "audit partitions",
         "audit_log has no partition for these months (UTC; run manage.py audit_partitions)",
         "months",

@@ -402,3 +402,20 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class SearchTermCategory(models.Model):
+    """How many listed products a frequent word matched in a category and its subcategories
+    at the last refresh (catalog/migrations/0025): a search within a category chooses its
+    path by it; never written from Python."""
+
+    pk = models.CompositePrimaryKey("query", "category_id")
+    query = models.TextField()
+    category_id = models.BigIntegerField()
+    matches = models.IntegerField()
+
+    class Meta:
+        db_table = "catalog_search_term_category"
+
+    def __str__(self) -> str:
+        return f"{self.query} in category {self.category_id}: {self.matches}"

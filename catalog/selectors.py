@@ -508,31 +508,29 @@ def _fetch_walk(
 # match set. It reads at most this many; a category holding more of them runs the paths
 # made for a word dense in the category (its precomputed list, the ordered walk).
 CATEGORY_SEARCH_CAP = 2_000
-# A frequent word goes down that path when its list's best entries suggest fewer matches
-# than this in the category (its list's first CATEGORY_SAMPLE entries that the category
-# holds, scaled to all of its matches): else its list or the walk find a page sooner.
+# A frequent word goes down that path when it matched fewer products than this in the
+# category at the last refresh (catalog_search_term_category, catalog/migrations/0025):
+# else its list or the walk find a page sooner.
 CATEGORY_SEARCH_SPARSE = 1_000
-CATEGORY_SAMPLE = 100
 
 
 def _sparse_in_category(query: str, category_id: int) -> bool:
     """Whether the words likely match few products of the category: true for words that
     have no precomputed list (they match fewer than the frequent words' threshold in the
-    whole catalog); for a frequent word, estimated from its list's best entries."""
+    whole catalog); for a frequent word, its count in the category at the last refresh
+    (a product changed since counts where it was: the count only chooses the path)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT t.matches::float8 * (SELECT count(*) FROM unnest(t.top_ids[1:%s]) AS e(id)
-                                         WHERE EXISTS (SELECT FROM catalog_category_listing l
-                                                        WHERE l.category_id = %s AND l.id = e.id))
-                   / greatest(least(cardinality(t.top_ids), %s), 1)
+            SELECT (SELECT c.matches FROM catalog_search_term_category c
+                     WHERE c.query = t.query AND c.category_id = %s)
               FROM catalog_search_term t
              WHERE t.query = websearch_to_tsquery('english', %s)
             """,
-            [CATEGORY_SAMPLE, category_id, CATEGORY_SAMPLE, query],
+            [category_id, query],
         )
         row = cursor.fetchone()
-    return row is None or row[0] < CATEGORY_SEARCH_SPARSE
+    return row is None or (row[0] or 0) < CATEGORY_SEARCH_SPARSE
 
 
 def _fetch_in_category(

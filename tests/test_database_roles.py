@@ -20,6 +20,7 @@ PUBLIC_METADATA = {
     "catalog_search_term_order",  # frequent words' first listed matches by price, date, rating (catalog 0022)
     "catalog_search_term_facet",  # frequent words' match counts per category and price band (catalog 0023)
     "catalog_search_facet_band",  # the price bands of those counts (catalog 0023)
+    "catalog_search_term_category",  # frequent words' match counts per category (catalog 0025)
     "catalog_search_word",  # words of listed products' names, for typo correction (catalog 0018)
     "django_content_type",
     "auth_permission",

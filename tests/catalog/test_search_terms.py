@@ -334,6 +334,39 @@ def test_counted_facets_are_the_live_counts_as_of_the_refresh(catalog, monkeypat
     assert facets(in_stock=True) == live(in_stock=True) != before
 
 
+def test_a_words_count_per_category_is_its_matches_in_the_subtree_at_the_refresh(catalog):  # type: ignore[no-untyped-def]
+    live = """
+        SELECT t.query::text, s.category_id, count(*)::int
+          FROM catalog_search_term t JOIN catalog_category_search s ON s.search_vector @@ t.query
+         GROUP BY 1, 2 ORDER BY 1, 2
+    """
+    counted = "SELECT query::text, category_id, matches FROM catalog_search_term_category ORDER BY 1, 2"
+    refresh()
+    rows = sql(counted)
+    assert rows == sql(live)
+    assert {(category, n) for query, category, n in rows if query == f"'{WORD}'"} == {
+        (catalog["outdoors"].pk, 15),  # camping's (odd numbers): a parent counts its subtree
+        (catalog["camping"].pk, 15),
+        (catalog["home"].pk, 10),
+    }
+    ProductFactory(name=f"{WORD} new", slug="new-light", categories=[catalog["home"]])
+    assert sql(counted) == rows != sql(live)  # as of the refresh
+    refresh()
+    assert sql(counted) == sql(live)
+
+
+def test_check_integrity_finds_counts_per_category_that_disagree(catalog):  # type: ignore[no-untyped-def]
+    from catalog.integrity import check_catalog
+
+    refresh()
+    assert not any("catalog_search_term_category" in problem for problem in check_catalog())
+    sql("UPDATE catalog_search_term_category SET matches = matches + 1 WHERE category_id = %s", [catalog["camping"].pk])
+    assert any("catalog_search_term_category" in problem for problem in check_catalog())  # above its parent
+    refresh()
+    sql("UPDATE catalog_search_term_category SET matches = matches - 1 WHERE category_id = %s", [catalog["home"].pk])
+    assert any("catalog_search_term_category" in problem for problem in check_catalog())  # not the facets' total
+
+
 def test_check_integrity_finds_a_wrong_rank_in_a_list(catalog):  # type: ignore[no-untyped-def]
     from catalog.integrity import check_catalog
 

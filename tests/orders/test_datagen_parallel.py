@@ -57,11 +57,14 @@ def assert_schema_whole(before: set[tuple[object, ...]]) -> None:
     assert sql("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [STAGING_SCHEMA]) == [(0,)]
 
 
-# The search's facet counts (catalog 0023, 0024), which read the lists and the category listing.
+# The search's facet counts and counts per category (catalog 0023-0025), which read the
+# lists and the category listing.
 FACETS_FINGERPRINT = """
 SELECT count(*),
        md5(string_agg(concat_ws('|', f.query::text, c.slug, f.cum::text, f.cum_in_stock::text), E'\\n'
-                      ORDER BY f.query::text, c.slug))
+                      ORDER BY f.query::text, c.slug)),
+       (SELECT md5(string_agg(concat_ws('|', w.query::text, k.slug, w.matches), E'\\n' ORDER BY w.query::text, k.slug))
+          FROM catalog_search_term_category w JOIN catalog_category k ON k.id = w.category_id)
   FROM catalog_search_term_facet f JOIN catalog_category c ON c.id = f.category_id
 """
 
