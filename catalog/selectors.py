@@ -663,10 +663,8 @@ def _fetch(
 
 
 def _matches_anywhere(query: str) -> bool:
-    """Whether the words match any listed product at all (a frequent word does; else one
-    GIN probe)."""
-    if _term_list(query) is not None:
-        return True
+    """Whether the words match any listed product at all (one GIN probe: the first match
+    ends it, so a frequent word costs no more than a rare one)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM catalog_listed_product p WHERE {_MATCHES})", [query])
         return bool(cursor.fetchone()[0])
@@ -823,16 +821,20 @@ def _counted_facets(
     return term, facets[:limit]
 
 
-def search_facets(*, filters: ListingFilters, mode: str, limit: int = 12) -> list[dict[str, Any]]:
+def search_facets(
+    *, filters: ListingFilters, mode: str, searched: str | None = None, limit: int = 12
+) -> list[dict[str, Any]]:
     """Categories of the matching products with counts (filters applied, category ignored);
     ``at_least`` marks counts that are lower bounds: taken from a sample of the matches
     (FACET_SAMPLE of them, or a frequent word's best matches), or from the price bands
-    inside a price range that cuts some (a frequent word's counted facets)."""
+    inside a price range that cuts some (a frequent word's counted facets). `mode` and
+    `searched` are the listing page's (the corrected words when it corrected them: not
+    corrected a second time)."""
     if not filters.query or mode == "all":
         return []
     query = filters.query
     if mode == "fuzzy":
-        query = _corrected(filters.query) or filters.query
+        query = searched or _corrected(filters.query) or filters.query
         mode = "fulltext"
     if filters.min_rating is None:
         # The same lookup tells whether the word has a list, for the sample below.

@@ -48,11 +48,15 @@ def test_a_misspelling_still_finds_the_product(client, audio):  # type: ignore[n
     ProductFactory(name="Aurora Wireless Headphones", slug="aurora", categories=[audio])
     ProductFactory(name="Garden Hose", slug="hose")
     sql("SELECT catalog_search_terms_refresh()")  # the vocabulary corrections choose from (hourly)
-    response = client.get("/search/", {"q": "hedphones"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/search/", {"q": "hedphones"})
     assert response.status_code == 200
     html = response.content.decode()
     assert unique_in_order(product_slugs(html)) == ["aurora"]
     assert "showing results for “headphones”" in html
+    assert 'href="/search/?q=hedphones&amp;category=audio"' in html  # the facets count the corrected words
+    # The words are corrected once per page: the facets take the listing's correction.
+    assert sum("catalog_search_word" in q["sql"] for q in queries.captured_queries) == 1
     page = selectors.product_listing(filters=selectors.ListingFilters(query="hedphones", sort="relevance"))
     assert (page.mode, page.searched) == ("fuzzy", "headphones")
     # Only the unknown word is corrected; a word nothing resembles is left as typed.
