@@ -2713,32 +2713,38 @@ def generate(
             ) from exc
         # Independent of each other (no two lock one table in conflicting modes): the two
         # lists and the key checks, longest first (full scale: the listing and its search
-        # index 170 s, search lists 75-85 s, the order lines' keys 110-130 s) on `jobs`
-        # connections.
-        tasks: list[tuple[str, Callable[..., dict[str, int]], tuple[Any, ...]]] = [
-            ("the category listing and its search index", _rebuild_category_tables, (log,)),
-            ("the search lists", _rebuild_list, ("term lists", log)),
-            *(
-                (f"the keys of {table.removeprefix('public.')} (left NOT VALID)", validate_keys, (table, names, log))
-                for table, names in key_validations(rebuild)
-            ),
-        ]
+        # index 45-170 s, the search lists 75-140 s, the order lines' keys 70-130 s) on
+        # `jobs` connections. The facet counts read both lists: they follow the search
+        # lists on the same worker once the listing is committed too, while the other
+        # worker goes on with the keys (counted after the pool, they ran alone: 58 s of
+        # one idle core at full scale).
         failed: list[str] = []
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="after") as pool:
-            futures = [(label, pool.submit(_in_own_connection, task, *args)) for label, task, args in tasks]
+            # Submitted first, so it is running (or done) before the task below waits on it.
+            listing = pool.submit(_in_own_connection, _rebuild_category_tables, log)
+
+            def lists_then_facets() -> dict[str, int]:
+                done = _in_own_connection(_rebuild_list, "term lists", log)
+                if listing.exception() is not None:  # waits for it; its own failure is reported
+                    raise DataGenError("not counted, as the category listing was not rebuilt")
+                return {**done, **_in_own_connection(_rebuild_list, "facets", log)}
+
+            futures = [
+                ("the category listing and its search index", listing),
+                ("the search lists and their facet counts", pool.submit(lists_then_facets)),
+                *(
+                    (
+                        f"the keys of {table.removeprefix('public.')} (left NOT VALID)",
+                        pool.submit(_in_own_connection, validate_keys, table, names, log),
+                    )
+                    for table, names in key_validations(rebuild)
+                ),
+            ]
             for label, future in futures:  # each step in its own transaction: the others go on
                 try:
                     counts.update(future.result())
                 except Exception as exc:  # reported together below
                     failed.append(f"{label}: {exc}")
-        if not failed:
-            # The facet counts read the lists' words and the category listing: both
-            # committed now (on a connection of its own, as the steps above).
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="after") as pool:
-                try:
-                    counts.update(pool.submit(_in_own_connection, _rebuild_list, "facets", log).result())
-                except Exception as exc:
-                    failed.append(f"the search's facet counts: {exc}")
         if failed:
             raise DataGenError(
                 "the catalog, customers and orders were committed, but these steps after them failed: "

@@ -131,7 +131,8 @@ def test_a_failed_step_after_the_inserts_is_named_and_the_others_finish(monkeypa
     monkeypatch.setattr(catalog_datagen, "_rebuild_list", terms_fail)
 
     with pytest.raises(
-        DataGenError, match=r"orders were committed.*the search lists: division by zero\. .*fresh one"
+        DataGenError,
+        match=r"orders were committed.*the search lists and their facet counts: division by zero\. .*fresh one",
     ) as failure:
         generate(scale="demo", seed=9, bulk=True, jobs=2)
 
@@ -143,3 +144,34 @@ def test_a_failed_step_after_the_inserts_is_named_and_the_others_finish(monkeypa
     assert sql("SELECT count(*) FROM catalog_category_search") == sql("SELECT count(*) FROM catalog_category_listing")
     assert sql("SELECT count(*) FROM catalog_search_term") == [(0,)]
     assert sql("SELECT count(*) > 0 FROM orders_order") == [(True,)]
+
+
+def test_the_facets_are_not_counted_when_the_listing_was_not_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalog import datagen as catalog_datagen
+
+    rebuild_list = catalog_datagen._rebuild_list
+
+    def listing_fails(cursor, kind, log, **options):  # type: ignore[no-untyped-def]
+        if kind == "listing":
+            cursor.execute("SELECT 1 / 0")
+        return rebuild_list(cursor, kind, log, **options)
+
+    monkeypatch.setattr(catalog_datagen, "_rebuild_list", listing_fails)
+    key, table, _ = catalog_datagen.LIST_REBUILDS["term lists"]  # words in 20 products get lists
+    monkeypatch.setitem(
+        catalog_datagen.LIST_REBUILDS,
+        "term lists",
+        (key, table, "SELECT catalog_search_terms_refresh(20, 2000, false)"),
+    )
+
+    with pytest.raises(
+        DataGenError,
+        match=r"the category listing and its search index: division by zero; "
+        r"the search lists and their facet counts: not counted, as the category listing was not rebuilt\. ",
+    ):
+        generate(scale="demo", seed=9, bulk=True, jobs=2)
+
+    # The lists were committed before the wait; the counts, which read the listing, were not.
+    assert sql("SELECT count(*) > 0 FROM catalog_search_term") == [(True,)]
+    assert sql("SELECT count(*) FROM catalog_search_term_facet") == [(0,)]
+    assert sql("SELECT count(*) FROM catalog_category_listing") == [(0,)]
