@@ -222,8 +222,9 @@ def _card_select(order_by: str) -> str:
 
 def _matches_cte(mode: str, query: str, *, cap: int | None = None, vector: bool = False) -> tuple[str, list[Any]]:
     """The text matches in the whole catalog as a materialized CTE ``m`` with the columns
-    the filters and sort orders read (not ranked: the caller ranks what passes its
-    filters). Under row-level security the planner has no statistics for non-LEAKPROOF
+    the filters and sort orders read, and with `vector` the search vector (not ranked: the
+    caller ranks what passes its filters, from the vector, without looking the product up
+    again). Under row-level security the planner has no statistics for non-LEAKPROOF
     operators (`@@`, numeric comparisons) and guesses a price range matches one row, so
     left to itself it may walk the price index and test every product against the query;
     materialized, a search always starts from the GIN index and filters, sorts and pages
