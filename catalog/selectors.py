@@ -664,10 +664,11 @@ def _fetch(
 
 
 def _matches_anywhere(query: str) -> bool:
-    """Whether the words match any listed product at all (one GIN probe: the first match
-    ends it, so a frequent word costs no more than a rare one)."""
+    """Whether the words match any listed product at all: one GIN probe, the first match
+    ends it (catalog/migrations/0026: never a sequential scan, which the planner chose
+    for words it wrongly expected to occur together, reading every product)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM catalog_listed_product p WHERE {_MATCHES})", [query])
+        cursor.execute("SELECT catalog_matches_anywhere(%s)", [query])
         return bool(cursor.fetchone()[0])
 
 

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog import selectors
-from tests.conftest import sql
+from tests.conftest import acting_as, sql
 from tests.factories import CategoryFactory, ProductFactory, ReviewFactory, SellerFactory
 
 pytestmark = pytest.mark.django_db
@@ -359,3 +359,22 @@ def test_category_listings_bind_no_limit_so_prepared_plans_are_reused(audio):  #
     for statement in listings:
         assert re.search(r"LIMIT \d+\s", statement), statement
     assert "rating_count >= 3" in listings[1]
+
+
+def test_does_anything_match_asks_the_index_not_every_product(audio):  # type: ignore[no-untyped-def]
+    """catalog_matches_anywhere (catalog 0026): at full scale the planner read all 500,000
+    products for two frequent words that never occur together. Here index reads are made
+    to look dear, so the planner prefers a sequential scan for the plain probe; the
+    function never makes one."""
+    ProductFactory(name="Lightweight Headphones", categories=[audio])
+    ProductFactory(name="Toy Drum", categories=[audio])
+    scans = "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_xact_user_tables WHERE relname = 'catalog_product'"
+    with acting_as("commerce_customer"):
+        sql("SET LOCAL random_page_cost = 1000")
+        before = sql(scans)[0][0]
+        sql("SELECT EXISTS (SELECT 1 FROM catalog_listed_product p WHERE p.search_vector @@ to_tsquery('toy'))")
+        assert sql(scans)[0][0] > before  # the plain probe: a sequential scan here
+        before = sql(scans)[0][0]
+        assert sql("SELECT catalog_matches_anywhere(%s)", ["lightweight toy"]) == [(False,)]
+        assert sql("SELECT catalog_matches_anywhere(%s)", ["toy"]) == [(True,)]
+        assert sql(scans)[0][0] == before
