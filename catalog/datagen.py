@@ -58,7 +58,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -2714,37 +2714,42 @@ def generate(
         # Independent of each other (no two lock one table in conflicting modes): the two
         # lists and the key checks, longest first (full scale: the listing and its search
         # index 45-170 s, the search lists 75-140 s, the order lines' keys 70-130 s) on
-        # `jobs` connections. The facet counts read both lists: they follow the search
-        # lists on the same worker once the listing is committed too, while the other
-        # worker goes on with the keys (counted after the pool, they ran alone: 58 s of
-        # one idle core at full scale).
+        # `jobs` connections, each in its own transaction. The facet counts read both
+        # lists: they start as soon as both are committed, ahead of the key checks still
+        # waiting (run after all of them, they ran alone: 58 s of one idle core at full
+        # scale), and not at all when either failed.
+        steps: list[tuple[str, Callable[..., dict[str, int]], tuple[Any, ...]]] = [
+            ("the category listing and its search index", _rebuild_category_tables, (log,)),
+            ("the search lists", _rebuild_list, ("term lists", log)),
+            *(
+                (f"the keys of {table.removeprefix('public.')} (left NOT VALID)", validate_keys, (table, names, log))
+                for table, names in key_validations(rebuild)
+            ),
+        ]
+        before_facets = {label for label, _task, _args in steps[:2]}
+        facets: tuple[str, Callable[..., dict[str, int]], tuple[Any, ...]] | None = (
+            "the search's facet counts",
+            _rebuild_list,
+            ("facets", log),
+        )
         failed: list[str] = []
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="after") as pool:
-            # Submitted first, so it is running (or done) before the task below waits on it.
-            listing = pool.submit(_in_own_connection, _rebuild_category_tables, log)
-
-            def lists_then_facets() -> dict[str, int]:
-                done = _in_own_connection(_rebuild_list, "term lists", log)
-                if listing.exception() is not None:  # waits for it; its own failure is reported
-                    raise DataGenError("not counted, as the category listing was not rebuilt")
-                return {**done, **_in_own_connection(_rebuild_list, "facets", log)}
-
-            futures = [
-                ("the category listing and its search index", listing),
-                ("the search lists and their facet counts", pool.submit(lists_then_facets)),
-                *(
-                    (
-                        f"the keys of {table.removeprefix('public.')} (left NOT VALID)",
-                        pool.submit(_in_own_connection, validate_keys, table, names, log),
-                    )
-                    for table, names in key_validations(rebuild)
-                ),
-            ]
-            for label, future in futures:  # each step in its own transaction: the others go on
-                try:
-                    counts.update(future.result())
-                except Exception as exc:  # reported together below
-                    failed.append(f"{label}: {exc}")
+            running: dict[Future[dict[str, int]], str] = {}
+            while steps or running:
+                while steps and len(running) < jobs:
+                    label, task, args = steps.pop(0)
+                    running[pool.submit(_in_own_connection, task, *args)] = label
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    label = running.pop(future)
+                    try:
+                        counts.update(future.result())
+                        before_facets.discard(label)
+                    except Exception as exc:  # reported together below; the others go on
+                        failed.append(f"{label}: {exc}")
+                if before_facets == set() and facets is not None:
+                    steps.insert(0, facets)
+                    facets = None
         if failed:
             raise DataGenError(
                 "the catalog, customers and orders were committed, but these steps after them failed: "
