@@ -118,17 +118,22 @@ def test_a_failed_stream_leaves_the_order_tables_empty_and_their_schema_whole(
     assert sql("SELECT count(*) FROM catalog_product") == [(240,)]
 
 
-def test_a_failed_step_after_the_inserts_is_named_and_the_others_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+def fail_rebuild(monkeypatch: pytest.MonkeyPatch, failing: str) -> None:
+    """Make catalog.datagen._rebuild_list fail (division by zero) for the `failing` kind."""
     from catalog import datagen as catalog_datagen
 
     rebuild_list = catalog_datagen._rebuild_list
 
-    def terms_fail(cursor, kind, log, **options):  # type: ignore[no-untyped-def]
-        if kind == "term lists":
+    def rebuild(cursor, kind, log, **options):  # type: ignore[no-untyped-def]
+        if kind == failing:
             cursor.execute("SELECT 1 / 0")
         return rebuild_list(cursor, kind, log, **options)
 
-    monkeypatch.setattr(catalog_datagen, "_rebuild_list", terms_fail)
+    monkeypatch.setattr(catalog_datagen, "_rebuild_list", rebuild)
+
+
+def test_a_failed_step_after_the_inserts_is_named_and_the_others_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+    fail_rebuild(monkeypatch, "term lists")
 
     with pytest.raises(
         DataGenError,
@@ -149,14 +154,7 @@ def test_a_failed_step_after_the_inserts_is_named_and_the_others_finish(monkeypa
 def test_the_facets_are_not_counted_when_the_listing_was_not_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
     from catalog import datagen as catalog_datagen
 
-    rebuild_list = catalog_datagen._rebuild_list
-
-    def listing_fails(cursor, kind, log, **options):  # type: ignore[no-untyped-def]
-        if kind == "listing":
-            cursor.execute("SELECT 1 / 0")
-        return rebuild_list(cursor, kind, log, **options)
-
-    monkeypatch.setattr(catalog_datagen, "_rebuild_list", listing_fails)
+    fail_rebuild(monkeypatch, "listing")
     key, table, _ = catalog_datagen.LIST_REBUILDS["term lists"]  # words in 20 products get lists
     monkeypatch.setitem(
         catalog_datagen.LIST_REBUILDS,
