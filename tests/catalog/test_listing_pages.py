@@ -378,3 +378,15 @@ def test_does_anything_match_asks_the_index_not_every_product(audio):  # type: i
         assert sql("SELECT catalog_matches_anywhere(%s)", ["lightweight toy"]) == [(False,)]
         assert sql("SELECT catalog_matches_anywhere(%s)", ["toy"]) == [(True,)]
         assert sql(scans)[0][0] == before
+    # A frequent word (catalog 0027) is answered by its list's row: no read of the products.
+    sql("SELECT catalog_search_terms_refresh(1, 10)")
+    reads = (
+        "SELECT coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0) FROM pg_stat_xact_user_tables"
+        " WHERE relname = 'catalog_product'"
+    )
+    with acting_as("commerce_customer"):
+        before = sql(reads)[0][0]
+        assert sql("SELECT catalog_matches_anywhere(%s)", ["toy"]) == [(True,)]
+        assert sql(reads)[0][0] == before
+        assert sql("SELECT catalog_matches_anywhere(%s)", ["toy drum"]) == [(True,)]  # not one word: a probe
+        assert sql(reads)[0][0] > before
