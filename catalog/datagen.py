@@ -2650,6 +2650,7 @@ def generate(
     password = make_password(DEMO_PASSWORD)
     counts: dict[str, int] = {}
     rebuild = None
+    category_keys: dict[str, _Rebuild] = {}
 
     with transaction.atomic(), connection.cursor() as cursor:
         runner = _Runner(cursor, log, {"seed": seed, "end": DATA_END})
@@ -2698,6 +2699,13 @@ def generate(
             _insert_catalog(runner, counts, staged, use_bulk)
         if parallel:
             rebuild = drop_order_keys(runner)
+            # And the category tables' keys and indexes, for their rebuild after the order
+            # inserts: dropped there, a key to the products waited for an ACCESS EXCLUSIVE
+            # lock on catalog_product behind the search lists' reads of it (and they
+            # behind it); added back there NOT VALID, which lets readers be.
+            category_keys = {table: _Rebuild(cursor, (table,)) for table in CATEGORY_LIST_TABLES}
+            for dropped in category_keys.values():
+                dropped.drop(cursor)
         else:
             insert_orders(runner, orders, counts=counts, bulk=use_bulk)
             cursor.execute(SQL_DROP_STAGING)
@@ -2707,6 +2715,7 @@ def generate(
         try:
             insert_orders_in_parallel(runner.params, orders, rebuild, counts=counts, log=log, jobs=jobs)
         except Exception as exc:
+            _restore_dropped(category_keys)
             raise DataGenError(
                 f"the load failed while inserting the orders ({exc}); the catalog and customers were committed "
                 "before, and stay: drop this database and generate into a fresh one"
@@ -2719,7 +2728,7 @@ def generate(
         # waiting (run after all of them, they ran alone: 58 s of one idle core at full
         # scale), and not at all when either failed.
         steps: list[tuple[str, Callable[..., dict[str, int]], tuple[Any, ...]]] = [
-            ("the category listing and its search index", _rebuild_category_tables, (log,)),
+            ("the category listing and its search index", _rebuild_category_tables, (log, category_keys)),
             ("the search lists", _rebuild_list, ("term lists", log)),
             *(
                 (f"the keys of {table.removeprefix('public.')} (left NOT VALID)", validate_keys, (table, names, log))
@@ -2751,6 +2760,7 @@ def generate(
                     steps.insert(0, facets)
                     facets = None
         if failed:
+            _restore_dropped(category_keys)  # when the listing's step was among them
             raise DataGenError(
                 "the catalog, customers and orders were committed, but these steps after them failed: "
                 + "; ".join(failed)
@@ -2775,8 +2785,9 @@ def generate(
             label = f"vacuum (analyze), {jobs} jobs"
         log.step(label, None, time.monotonic() - t0)
         t0 = time.monotonic()
-        # Outside a transaction, two views at a time on their own connections (reports/refresh.py).
-        views = refresh_views(jobs=jobs)
+        # Outside a transaction, two views at a time on their own connections (reports/refresh.py),
+        # each written as it is (nobody reads them yet), not diffed against its empty rows.
+        views = refresh_views(jobs=jobs, concurrently=False)
         log.step("analytics views refreshed", sum(row[2] for row in views), time.monotonic() - t0)
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         size = cursor.fetchone()[0]
@@ -2806,13 +2817,22 @@ def _rebuild_lists(runner: _Runner, counts: dict[str, int], *, bulk: bool) -> No
     counts.update(_rebuild_list(cursor, "facets", log))
 
 
-def _rebuild_category_tables(cursor: Any, log: _Log, *, bulk: bool = True) -> dict[str, int]:
+def _rebuild_category_tables(
+    cursor: Any, log: _Log, dropped: dict[str, _Rebuild] | None = None, *, bulk: bool = True
+) -> dict[str, int]:
     """The category listing, then its rows with the products' words. One after the other,
-    not side by side: in bulk mode each drops and re-adds its foreign keys to the products
-    and categories, which locks those tables against the other's."""
-    return {**_rebuild_list(cursor, "listing", log, bulk=bulk), **_rebuild_list(cursor, "search", log, bulk=bulk)}
+    not side by side: in bulk mode each re-adds its foreign keys to the products and
+    categories, which locks those tables against the other's. `dropped`: the keys and
+    indexes of CATEGORY_LIST_TABLES the load dropped before (see _rebuild_list)."""
+    dropped = dropped or {}
+    return {
+        **_rebuild_list(cursor, "listing", log, bulk=bulk, dropped=dropped.get("catalog_category_listing")),
+        **_rebuild_list(cursor, "search", log, bulk=bulk, dropped=dropped.get("catalog_category_search")),
+    }
 
 
+# The category listing and its search index (catalog 0013, 0021): rebuilt from the products.
+CATEGORY_LIST_TABLES = ("catalog_category_listing", "catalog_category_search")
 # kind -> (key in the counts, table, statement) for _rebuild_list.
 LIST_REBUILDS: dict[str, tuple[str, str, str]] = {
     "listing": ("category_listing", "catalog_category_listing", "SELECT catalog_listing_rebuild()"),
@@ -2824,18 +2844,23 @@ LIST_REBUILDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _rebuild_list(cursor: Any, kind: str, log: _Log, *, bulk: bool = False) -> dict[str, int]:
+def _rebuild_list(
+    cursor: Any, kind: str, log: _Log, *, bulk: bool = False, dropped: _Rebuild | None = None
+) -> dict[str, int]:
     """Rebuild the category listing ("listing"), its search index ("search"), the frequent
     words' lists ("term lists") or their facet counts ("facets", which read the lists and
     the listing). In bulk mode the two category tables' secondary indexes and foreign keys
     are dropped for the insert, then each index built once from the rows and each key
     checked by one set-based validation instead of per inserted row (medium scale: the
     listing 11.0 s → 8.0 s without its keys alone; the words 8.5 s → 4.3 s). A failure
-    rolls back the transaction, and the drop with it."""
+    rolls back the transaction, and the drop with it. `dropped`: the table's keys and
+    indexes as an earlier transaction dropped them (the bulk load's first), re-created
+    here the same way."""
     key, label, sql = LIST_REBUILDS[kind]
     t0 = time.monotonic()
-    rebuild = _Rebuild(cursor, (label,)) if bulk and kind in {"listing", "search"} else None
-    if rebuild is not None:
+    rebuild = dropped
+    if rebuild is None and bulk and kind in {"listing", "search"}:
+        rebuild = _Rebuild(cursor, (label,))
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE needs no pending checks
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         rebuild.drop(cursor)
@@ -2846,6 +2871,19 @@ def _rebuild_list(cursor: Any, kind: str, log: _Log, *, bulk: bool = False) -> d
         rebuild.restore(cursor)
     log.step(label, rows, time.monotonic() - t0)
     return {key: rows}
+
+
+def _restore_dropped(dropped: dict[str, _Rebuild]) -> None:
+    """After a failed load: the keys and indexes of the category tables its first
+    transaction dropped, back as they were if their rebuild did not commit (the tables
+    are empty then: each key is validated at once)."""
+    connection.close()  # it may be in a failed transaction
+    with transaction.atomic(), connection.cursor() as cursor:
+        for rebuild in dropped.values():
+            rebuild.restore_indexes(cursor, missing=True)
+            rebuild.add_keys(cursor, missing=True)
+            for table, name in rebuild.keys_to_validate():
+                cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")  # names from the catalogs
 
 
 def _vacuum(cursor: Any, table: str) -> None:

@@ -33,14 +33,19 @@ VIEWS = (
 Refreshed = tuple[str, float, int]  # view, seconds, rows
 
 
-def refresh_view(view: str) -> Refreshed:
-    """One view, as reports_refresh_analytics() does it, on this thread's connection."""
+def refresh_view(view: str, *, concurrently: bool = True) -> Refreshed:
+    """One view, as reports_refresh_analytics() does it, on this thread's connection.
+
+    Without `concurrently` (a bulk load, before anyone reads the views) a populated view
+    is refreshed plainly too: the new rows are written as they are instead of diffed
+    against the old ones, under a lock that blocks its readers meanwhile (medium scale:
+    category daily sales 25.7 -> 10.4 s, the six views 50 -> 29 s of work)."""
     if view not in VIEWS:
         raise ValueError(f"not an analytics view: {view!r}")
     quoted = connection.ops.quote_name(view)
     with connection.cursor() as cursor:
         cursor.execute("SELECT relispopulated FROM pg_class WHERE oid = %s::regclass", [f"public.{view}"])
-        populated = bool(cursor.fetchone()[0])
+        populated = bool(cursor.fetchone()[0]) and concurrently
         started = time.monotonic()
         cursor.execute(f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if populated else ''}public.{quoted}")
         seconds = time.monotonic() - started
@@ -49,18 +54,19 @@ def refresh_view(view: str) -> Refreshed:
     return view, seconds, rows
 
 
-def _in_own_connection(view: str) -> Refreshed:
+def _in_own_connection(view: str, concurrently: bool) -> Refreshed:
     try:
-        return refresh_view(view)
+        return refresh_view(view, concurrently=concurrently)
     finally:
         connection.close()  # this worker thread's own connection
 
 
-def refresh_views(jobs: int = 2) -> list[Refreshed]:
-    """Refresh every analytics view; `jobs` connections at a time outside a transaction."""
+def refresh_views(jobs: int = 2, *, concurrently: bool = True) -> list[Refreshed]:
+    """Refresh every analytics view; `jobs` connections at a time outside a transaction
+    (there, `concurrently` as refresh_view's)."""
     if jobs <= 1 or connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SELECT view_name, seconds, row_count FROM reports_refresh_analytics()")
             return [(str(v), float(s), int(n)) for v, s, n in cursor.fetchall()]
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="refresh") as pool:
-        return list(pool.map(_in_own_connection, VIEWS))
+        return list(pool.map(_in_own_connection, VIEWS, [concurrently] * len(VIEWS)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from catalog.datagen import CATALOG_REBUILT_TABLES, DataGenError, generate
+from catalog.datagen import CATALOG_REBUILT_TABLES, CATEGORY_LIST_TABLES, DataGenError, generate
 from orders import datagen as orders_datagen
 from orders.datagen import ORDER_TABLES, REBUILT_TABLES, STAGING_SCHEMA
 from tests.catalog.test_datagen import fingerprints
@@ -41,7 +41,7 @@ def loaded() -> tuple[object, ...]:
 
 
 # Tables whose keys and indexes a bulk load drops and re-creates.
-REBUILT = [[*REBUILT_TABLES, *CATALOG_REBUILT_TABLES, "catalog_category_listing", "catalog_category_search"]] * 2
+REBUILT = [[*REBUILT_TABLES, *CATALOG_REBUILT_TABLES, *CATEGORY_LIST_TABLES]] * 2
 
 
 def assert_schema_whole(before: set[tuple[object, ...]]) -> None:
@@ -154,6 +154,7 @@ def test_a_failed_step_after_the_inserts_is_named_and_the_others_finish(monkeypa
 def test_the_facets_are_not_counted_when_the_listing_was_not_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
     from catalog import datagen as catalog_datagen
 
+    before = set(sql(SCHEMA_OF_ORDER_TABLES, [list(CATEGORY_LIST_TABLES)] * 2))
     fail_rebuild(monkeypatch, "listing")
     key, table, _ = catalog_datagen.LIST_REBUILDS["term lists"]  # words in 20 products get lists
     monkeypatch.setitem(
@@ -170,3 +171,5 @@ def test_the_facets_are_not_counted_when_the_listing_was_not_rebuilt(monkeypatch
     assert sql("SELECT count(*) > 0 FROM catalog_search_term") == [(True,)]
     assert sql("SELECT count(*) FROM catalog_search_term_facet") == [(0,)]
     assert sql("SELECT count(*) FROM catalog_category_listing") == [(0,)]
+    # The category tables' keys and indexes, which the load's first transaction dropped, are back.
+    assert set(sql(SCHEMA_OF_ORDER_TABLES, [list(CATEGORY_LIST_TABLES)] * 2)) == before
