@@ -695,11 +695,13 @@ def stage_orders(
     # table (min_parallel_table_scan_size) without this (medium scale: 9.1 -> 5.2 s). A
     # temporary table is never read in parallel: then it changes nothing.
     runner.run("ALTER TABLE gen_day SET (parallel_workers = 2)")
-    # Statistics for the small tables the orders join: without them the planner takes the
-    # four status paths for 1,270 rows and sorts the 10 M staged orders to merge-join
-    # them, where a hash join reads them once (the status history's insert).
-    runner.run("ANALYZE gen_ship, gen_rate, gen_path, gen_promo, gen_day")
+    # Hash joins with the small tables (ship methods, paths, promotions): with no statistics
+    # on them the planner would sort the generated orders to merge-join them (full scale:
+    # millions of rows per worker); analyzing them instead changes the plans of the order
+    # inserts that join them, for the worse (a nested loop per order into the addresses).
+    runner.run("SET LOCAL enable_mergejoin = off")
     runner.step("orders (staged)", SQL_STAGE_ORDERS, params)
+    runner.run("RESET enable_mergejoin")
     runner.step("per-customer promotion limits", SQL_PROMO_LIMITS, params)
     params["sellable"] = runner.step("sellable products (staged)", SQL_STAGE_SELLABLE, params)
     runner.step("order lines (staged)", SQL_STAGE_ITEMS, params)

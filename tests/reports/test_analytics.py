@@ -145,3 +145,24 @@ def test_refresh_analytics_jobs_option(capsys):  # type: ignore[no-untyped-def]
     assert "with 1 job(s)" in capsys.readouterr().out
     with pytest.raises(CommandError, match="--jobs"):
         call_command("refresh_analytics", "--jobs", "0")
+
+
+@pytest.mark.django_db
+def test_a_plain_refresh_writes_the_view_anew_and_a_concurrent_one_diffs_it_in_place():  # type: ignore[no-untyped-def]
+    # A bulk load refreshes plainly (refresh_views(concurrently=False)): the rows are
+    # written to a new file, instead of diffed against the old ones (CONCURRENTLY, which
+    # keeps the file so that readers are never blocked).
+    from reports import refresh
+
+    view = "reports_daily_sales"
+
+    def relfilenode() -> int:
+        return int(sql("SELECT relfilenode FROM pg_class WHERE oid = %s::regclass", [view])[0][0])
+
+    refresh.refresh_view(view)  # populated from here on
+    before = relfilenode()
+    refresh.refresh_view(view)
+    assert relfilenode() == before
+    refresh.refresh_view(view, concurrently=False)
+    assert relfilenode() != before
+    assert differences(view) == 0
