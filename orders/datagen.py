@@ -698,13 +698,13 @@ def stage_orders(
     # Hash joins for these staging statements: every join here has a side that fits in
     # memory (ship methods, paths, promotions; the sellable products). With no statistics
     # on the staged tables the planner sorted both sides to merge-join them instead (full
-    # scale: the 10 M generated orders, and the 25 M lines by product to join the sellable
-    # products, each worker its share; a parallel hash join shares one hash). Analyzing the small tables instead
-    # changed the plans of the order inserts that join them too, for the worse (a nested
-    # loop per order into the addresses: orders_order 119 -> 175 s). The verified
-    # purchases keep their merge join: without it the planner joins every delivered line
-    # to its buyer's reviews before the product is known (medium scale: 2.4 M lines ->
-    # 4.8 M rows).
+    # scale: the 10 M generated orders, and the 25 M lines by product to join the
+    # sellable products, each worker its share; a parallel hash join shares one hash).
+    # Analyzing the small tables instead changed the plans of the order inserts that join
+    # them too, for the worse (a nested loop per order into the addresses: orders_order
+    # 119 -> 175 s). The verified purchases keep their merge join: without it the planner
+    # joins every delivered line to its buyer's reviews before the product is known
+    # (medium scale: 2.4 M lines -> 4.8 M rows).
     runner.run("SET LOCAL enable_mergejoin = off")
     runner.step("orders (staged)", SQL_STAGE_ORDERS, params)
     runner.step("per-customer promotion limits", SQL_PROMO_LIMITS, params)
