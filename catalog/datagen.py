@@ -2880,10 +2880,7 @@ def _restore_dropped(dropped: dict[str, _Rebuild]) -> None:
     connection.close()  # it may be in a failed transaction
     with transaction.atomic(), connection.cursor() as cursor:
         for rebuild in dropped.values():
-            rebuild.restore_indexes(cursor, missing=True)
-            rebuild.add_keys(cursor, missing=True)
-            for table, name in rebuild.keys_to_validate():
-                cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")  # names from the catalogs
+            rebuild.restore(cursor, missing=True)
 
 
 def _vacuum(cursor: Any, table: str) -> None:

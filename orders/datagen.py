@@ -571,9 +571,11 @@ class _Rebuild:
         for index, _definition, _table in self.indexes:
             cursor.execute(f"DROP INDEX {index}")
 
-    def restore(self, cursor: Any) -> None:
-        self.restore_indexes(cursor)
-        self.add_keys(cursor)
+    def restore(self, cursor: Any, *, missing: bool = False) -> None:
+        """Every index and key, each key validated; with `missing`, only those that do not
+        exist (after a failed load: on empty tables, where each validation is at once)."""
+        self.restore_indexes(cursor, missing=missing)
+        self.add_keys(cursor, missing=missing)
         for table, name in self.keys_to_validate():
             cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
 
@@ -830,10 +832,7 @@ def recover_parallel_insert(rebuild: _Rebuild) -> None:
     connection.close()  # it may be in a failed transaction
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(REBUILT_TABLES))
-        rebuild.restore_indexes(cursor, missing=True)
-        rebuild.add_keys(cursor, missing=True)
-        for table, name in rebuild.keys_to_validate():
-            cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")  # empty tables: at once
+        rebuild.restore(cursor, missing=True)
         for table in ORDER_TABLES:
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         cursor.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
