@@ -811,17 +811,27 @@ def insert_orders_in_parallel(
         raise
 
 
-def key_validations(rebuild: _Rebuild) -> list[tuple[str, list[str]]]:
+def key_validations(rebuild: _Rebuild) -> list[tuple[str, list[str], list[str]]]:
     """The keys insert_orders_in_parallel added NOT VALID, per table, the biggest table
-    first: for validate_keys(), one table per connection at a time (VALIDATE takes a
-    SHARE UPDATE EXCLUSIVE lock on its table, a ROW SHARE lock on the referenced one)."""
+    first, with the tables they refer to: for validate_keys(), one table per connection
+    at a time (VALIDATE takes a SHARE UPDATE EXCLUSIVE lock on its table, a ROW SHARE
+    lock on the referenced one). Tables by their names in the public schema."""
     groups: dict[str, list[str]] = {}
     for table, name in rebuild.keys_to_validate():
-        groups.setdefault(table, []).append(name)
+        groups.setdefault(table.removeprefix("public."), []).append(name)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT t, pg_total_relation_size(t::regclass) FROM unnest(%s::text[]) AS t", [list(groups)])
-        sizes = dict(cursor.fetchall())
-    return sorted(groups.items(), key=lambda item: -sizes[item[0]])
+        cursor.execute(
+            "SELECT t, pg_total_relation_size(t::regclass),"
+            "       array(SELECT DISTINCT c.confrelid::regclass::text FROM pg_constraint c"
+            "              WHERE c.conrelid = t::regclass AND c.contype = 'f' AND quote_ident(c.conname) = ANY(%s)"
+            "              ORDER BY 1)"
+            "  FROM unnest(%s::text[]) AS t",
+            [[name for names in groups.values() for name in names], list(groups)],
+        )
+        rows = {table: (size, referenced) for table, size, referenced in cursor.fetchall()}
+    return [
+        (table, names, rows[table][1]) for table, names in sorted(groups.items(), key=lambda item: -rows[item[0]][0])
+    ]
 
 
 def recover_parallel_insert(rebuild: _Rebuild) -> None:
@@ -897,7 +907,7 @@ def validate_keys(cursor: Any, table: str, names: list[str], log: Any) -> dict[s
     t0 = time.monotonic()
     for name in names:  # names from the catalogs, quoted by the server
         cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
-    log.step(f"{len(names)} keys of {table.removeprefix('public.')} validated", None, time.monotonic() - t0)
+    log.step(f"{len(names)} keys of {table} validated", None, time.monotonic() - t0)
     return {}
 
 

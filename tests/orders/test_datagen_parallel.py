@@ -5,12 +5,15 @@ Outside a transaction only, as the command runs it: these tests commit (transact
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.db import transaction
 
-from catalog.datagen import CATALOG_REBUILT_TABLES, CATEGORY_LIST_TABLES, DataGenError, generate
+from catalog.datagen import ANALYZED_TABLES, CATALOG_REBUILT_TABLES, CATEGORY_LIST_TABLES, DataGenError, generate
 from orders import datagen as orders_datagen
 from orders.datagen import ORDER_TABLES, REBUILT_TABLES, STAGING_SCHEMA
+from reports.refresh import VIEWS
 from tests.catalog.test_datagen import fingerprints
 from tests.conftest import sql
 from tests.orders.test_datagen_orders import ORDER_FINGERPRINT, SCHEMA_OF_ORDER_TABLES, failed_checks
@@ -173,3 +176,67 @@ def test_the_facets_are_not_counted_when_the_listing_was_not_rebuilt(monkeypatch
     assert sql("SELECT count(*) FROM catalog_category_listing") == [(0,)]
     # The category tables' keys and indexes, which the load's first transaction dropped, are back.
     assert set(sql(SCHEMA_OF_ORDER_TABLES, [list(CATEGORY_LIST_TABLES)] * 2)) == before
+
+
+def test_after_the_inserts_each_table_is_vacuumed_before_its_keys_are_checked_and_the_views_last() -> None:
+    out = io.StringIO()
+    generate(scale="demo", seed=9, bulk=True, jobs=2, out=out)
+
+    lines = out.getvalue().splitlines()
+
+    def at(text: str) -> int:
+        (index,) = [i for i, line in enumerate(lines) if line.strip().startswith(text)]
+        return index
+
+    for table in (
+        "orders_order_item",
+        "orders_order_status_history",
+        "orders_payment_transaction",
+        "promotions_redemption",
+        "promotions_usage",
+        "orders_order",
+    ):
+        checked = next(i for i, line in enumerate(lines) if f"keys of {table} validated" in line)
+        assert at(f"vacuum (analyze) {table} ") < checked, table
+        assert at("vacuum (analyze) orders_order ") < checked, table  # the orders they refer to
+    last_vacuum = max(i for i, line in enumerate(lines) if "vacuum (analyze)" in line)
+    views = [i for i, line in enumerate(lines) if line.strip().startswith("reports_")]
+    assert len(views) == len(VIEWS)
+    assert min(views) > last_vacuum
+    # Every table analyzed, every view populated.
+    assert sql(
+        "SELECT count(*) FROM pg_stat_user_tables WHERE relname = ANY(%s) AND last_vacuum IS NOT NULL"
+        " AND last_analyze IS NOT NULL",
+        [list(ANALYZED_TABLES)],
+    ) == [(len(ANALYZED_TABLES),)]
+    assert sql("SELECT count(*) FROM pg_matviews WHERE NOT ispopulated AND matviewname LIKE 'reports_%%'") == [(0,)]
+    assert failed_checks() == []
+
+
+def _record(cursor: object, name: str, ran: list[str], fail: bool = False) -> dict[str, int]:
+    ran.append(name)
+    if fail:
+        raise RuntimeError(f"{name} broke")
+    return {name: 1}
+
+
+def test_the_steps_after_the_inserts_wait_for_what_they_need_and_skip_what_needs_a_failure() -> None:
+    from catalog.datagen import _run_steps, _Step
+
+    ran: list[str] = []
+    counts: dict[str, int] = {}
+    steps = [
+        _Step("c", _record, ("c", ran), frozenset({"b"})),  # preferred, but waits for b
+        _Step("a", _record, ("a", ran, True)),
+        _Step("b", _record, ("b", ran)),
+        _Step("d", _record, ("d", ran), frozenset({"a"})),  # a fails: d never starts,
+        _Step("e", _record, ("e", ran), frozenset({"d", "b"})),  # nor e, which needs d
+        _Step("f", _record, ("f", ran), frozenset({"b", "c"})),
+    ]
+
+    failed = _run_steps(steps, 2, counts)
+
+    assert failed == ["a: a broke"]
+    assert sorted(ran) == ["a", "b", "c", "f"]
+    assert ran.index("c") > ran.index("b") and ran.index("f") > ran.index("c")
+    assert counts == {"b": 1, "c": 1, "f": 1}
