@@ -2620,12 +2620,14 @@ def generate(
     One transaction, except for a bulk load with orders called outside a transaction
     with `jobs` > 1 (the command): its first transaction commits the catalog and the
     staged orders, the order tables are then inserted over `jobs` connections
-    (orders.datagen.insert_orders_in_parallel) and the category listing, its search index
-    and the search lists rebuilt two at a time. A failure after that first commit leaves
-    the catalog and customers in the database (the order tables emptied, their schema
-    restored) and raises DataGenError saying so: generate into a fresh database again. A
-    failure of the steps after the order inserts (a key validation, the lists) lets the other
-    steps finish and raises DataGenError naming each failed step.
+    (orders.datagen.insert_orders_in_parallel) and the steps after them (_after_inserts:
+    the category listing, its search index and the search lists, their facet counts, a
+    VACUUM per table, the key checks, the analytics views) run on `jobs` connections, each
+    once the steps it needs are done. A failure of the order inserts leaves the catalog and
+    customers in the database (the order tables emptied, their schema restored) and raises
+    DataGenError saying so: generate into a fresh database again. A failure of a step after
+    them lets the others finish (but those that need it) and raises DataGenError naming
+    each failed step.
     """
     if scale not in SCALES:
         raise DataGenError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")

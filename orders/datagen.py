@@ -900,7 +900,7 @@ def _insert_stream(
     counts = _insert_tables(runner, tables, params)
     t0 = time.monotonic()
     rebuild.restore_indexes(cursor, tuple(f"public.{t}" for t in tables))
-    log.step(f"indexes of {' and '.join(tables)}", None, time.monotonic() - t0)
+    log.step(f"indexes of {', '.join(tables)}", None, time.monotonic() - t0)
     return counts
 
 
