@@ -2785,8 +2785,8 @@ def _after_inserts(rebuild: _Rebuild, category_keys: dict[str, _Rebuild], log: _
     modes) except for what `needs` says: the facet counts read the listing and the lists;
     a table's keys are checked once it and the tables they refer to are vacuumed; the
     views read every table. The longest first (full scale: the listing and its search
-    index ~60 s, the search lists ~100 s, their facet counts ~85 s, the lines' vacuum 41 s,
-    the views 30-95 s each)."""
+    index ~55 s, the search lists ~100-115 s, their facet counts ~82 s, the orders', lines'
+    and status history's VACUUMs 16-28 s each, the views 28-60 s each)."""
     listing, lists = "the category listing and its search index", "the search lists"
     vacuums = {table: f"vacuum (analyze) {table}" for table in ANALYZED_TABLES}
     steps = [
