@@ -2523,9 +2523,10 @@ LOADED_TABLES = (
     "catalog_variant",
     "catalog_review",
 )
-# Bulk mode: the foreign keys, unique constraints (unless a foreign key refers to one) and
-# secondary indexes of the big ones are dropped for the load and re-created after it
-# (_load_mode); the small ones (at most 5,000 rows) keep theirs, checked row by row.
+# Bulk mode: the foreign keys, primary keys and unique constraints (unless a foreign key
+# refers to one) and secondary indexes of the big ones are dropped for the load and
+# re-created after it (_load_mode); the small ones (at most 5,000 rows) keep theirs,
+# checked row by row.
 CATALOG_REBUILT_TABLES = tuple(
     t for t in LOADED_TABLES if t not in {"catalog_category", "accounts_seller", "accounts_seller_member"}
 )
@@ -3051,8 +3052,8 @@ def _insert_catalog(runner: _Runner, counts: dict[str, int], staged: dict[str, A
 @contextmanager
 def _load_mode(cursor: Any, log: _Log, *, bulk: bool) -> Iterator[None]:
     """In bulk mode, disable the user triggers of the loaded tables for the load's block,
-    and drop the foreign keys, unique constraints and secondary indexes of the big ones
-    (CATALOG_REBUILT_TABLES) until its end.
+    and drop the foreign keys, primary keys and unique constraints (those no foreign key
+    refers to) and secondary indexes of the big ones (CATALOG_REBUILT_TABLES) until its end.
 
     On success: in bulk mode re-create those indexes, each built once and sorted, and
     the keys, each added NOT VALID and validated by one set-based check of the rows
