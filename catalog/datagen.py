@@ -2042,7 +2042,7 @@ SQL_VOCABULARY = (
 SQL_DROP_STAGING = """
 DROP TABLE IF EXISTS pg_temp.gen_top, pg_temp.gen_scheme, pg_temp.gen_first, pg_temp.gen_last, pg_temp.gen_people,
     pg_temp.gen_country, pg_temp.gen_city, pg_temp.gen_review_text, pg_temp.gen_category, pg_temp.gen_leaf,
-    pg_temp.gen_product, pg_temp.gen_variant, pg_temp.gen_reviewable, pg_temp.gen_review
+    pg_temp.gen_product, pg_temp.gen_variant, pg_temp.gen_reviewable, pg_temp.gen_review, pg_temp.gen_search
 """
 
 # Level by level, so that each row's parent (and its path) is already there.
@@ -2432,13 +2432,8 @@ SELECT p.id, p.seller_id, p.name, p.slug, p.description, p.brand, p.status, 'USD
        CASE WHEN %(bulk)s THEN coalesce(r.stars_5, 0) ELSE 0 END,
        -- orders_order_count_units_sold: units on paid..delivered lines (staged by orders.datagen)
        CASE WHEN %(bulk)s THEN coalesce(us.n, 0) ELSE 0 END,
-       -- catalog_product_search_vector(): name A, brand B, category and ancestor names (by id) C, description D
-       CASE WHEN %(bulk)s THEN
-           setweight(to_tsvector('english', p.name), 'A')
-           || setweight(to_tsvector('english', p.brand), 'B')
-           || setweight(to_tsvector('english', coalesce(cn.names, '')), 'C')
-           || setweight(to_tsvector('english', p.description), 'D')
-       END,
+       -- catalog_product_search_vector(), staged (SQL_STAGE_SEARCH)
+       CASE WHEN %(bulk)s THEN sv.search_vector END,
        -- the text was written when the product was created (catalog 0016's stamp)
        p.created_at
   FROM gen_product p
@@ -2453,17 +2448,35 @@ SELECT p.id, p.seller_id, p.name, p.slug, p.description, p.brand, p.status, 'USD
                     count(*) FILTER (WHERE rating = 4)::int AS stars_4,
                     count(*) FILTER (WHERE rating = 5)::int AS stars_5
                FROM gen_review WHERE status = 'published' GROUP BY product_id) r ON r.product_id = p.id
-  LEFT JOIN (SELECT a.product_id, string_agg(c.name, ' ' ORDER BY c.id) AS names
-               FROM (SELECT DISTINCT l.product_id, x.id::bigint AS category_id  -- linked, ancestors below the top
-                       FROM (SELECT id AS product_id, category_id FROM gen_product
-                             UNION ALL
-                             SELECT id, second_category_id FROM gen_product WHERE second_category_id IS NOT NULL) l
-                       JOIN catalog_category lc ON lc.id = l.category_id
-                      CROSS JOIN LATERAL unnest(string_to_array(btrim(lc.path, '/'), '/'))
-                            WITH ORDINALITY AS x(id, level)
-                      WHERE x.level > 1 OR x.id::bigint = lc.id) a
-               JOIN catalog_category c ON c.id = a.category_id
-              GROUP BY a.product_id) cn ON cn.product_id = p.id
+  LEFT JOIN gen_search sv ON sv.id = p.id
+"""
+# Bulk mode: each product's search vector, as catalog_product_search_vector() computes it
+# (name A, brand B, the names of its categories and their ancestors below the top, by id,
+# C, description D), in a CREATE TABLE AS that parallel workers run when the staged
+# products are shared (orders.datagen.SHARED_STAGING): in the products' INSERT it took one
+# core 30-40 s at full scale. The category names are built once per pair of categories a
+# product is in (second 0: none).
+SQL_STAGE_SEARCH = """
+CREATE TEMP TABLE gen_search ON COMMIT DROP AS
+SELECT p.id,
+       setweight(to_tsvector('english', p.name), 'A')
+       || setweight(to_tsvector('english', p.brand), 'B')
+       || setweight(to_tsvector('english', coalesce(cn.names, '')), 'C')
+       || setweight(to_tsvector('english', p.description), 'D') AS search_vector
+  FROM gen_product p
+  LEFT JOIN (SELECT k.category_id, k.second, string_agg(c.name, ' ' ORDER BY c.id) AS names
+               FROM (SELECT DISTINCT category_id, coalesce(second_category_id, 0) AS second FROM gen_product) k
+              CROSS JOIN LATERAL (
+                    SELECT DISTINCT x.id::bigint AS id  -- the linked categories, their ancestors below the top
+                      FROM catalog_category lc
+                     CROSS JOIN LATERAL unnest(string_to_array(btrim(lc.path, '/'), '/'))
+                           WITH ORDINALITY AS x(id, level)
+                     WHERE lc.id IN (k.category_id, k.second) AND (x.level > 1 OR x.id::bigint = lc.id)
+                   ) a
+               JOIN catalog_category c ON c.id = a.id
+              GROUP BY k.category_id, k.second) cn
+         ON cn.category_id = p.category_id AND cn.second = coalesce(p.second_category_id, 0)
+ WHERE %(bulk)s
 """
 SQL_PRODUCT_CATEGORIES = """
 INSERT INTO catalog_product_category (product_id, category_id)
@@ -2619,13 +2632,14 @@ def generate(
     nothing written, when the arguments are bad or the catalog already has rows.
 
     One transaction, except for a bulk load with orders called outside a transaction
-    with `jobs` > 1 (the command): its first transaction commits the catalog and the
-    staged orders, the order tables are then inserted over `jobs` connections
-    (orders.datagen.insert_orders_in_parallel) and the steps after them (_after_inserts:
-    the category listing, its search index and the search lists, their facet counts, a
-    VACUUM per table, the key checks, the analytics views) run on `jobs` connections, each
-    once the steps it needs are done. A failure of the order inserts leaves the catalog and
-    customers in the database (the order tables emptied, their schema restored) and raises
+    with `jobs` > 1 (the command): its first transaction commits the catalog (without its
+    secondary indexes and keys) and the staged orders, the order tables are then inserted
+    over `jobs` connections (orders.datagen.insert_orders_in_parallel) and the steps after
+    them (_after_inserts: the catalog's indexes and keys, the category listing, its search
+    index and the search lists, their facet counts, a VACUUM per table, the key checks,
+    the analytics views) run on `jobs` connections, each once the steps it needs are
+    done. A failure of the order inserts leaves the catalog and customers in the database
+    (their indexes and keys restored; the order tables emptied, their schema restored) and raises
     DataGenError saying so: generate into a fresh database again. A failure of a step after
     them lets the others finish (but those that need it) and raises DataGenError naming
     each failed step.
@@ -2654,6 +2668,7 @@ def generate(
     counts: dict[str, int] = {}
     rebuild = None
     category_keys: dict[str, _Rebuild] = {}
+    catalog_keys: _Rebuild | None = None
 
     with transaction.atomic(), connection.cursor() as cursor:
         runner = _Runner(cursor, log, {"seed": seed, "end": DATA_END})
@@ -2692,8 +2707,11 @@ def generate(
         _create_vocabulary(cursor, vocabulary, tree)
         log.step("word lists and category tree (temp)", None, time.monotonic() - t0)
 
-        with _load_mode(cursor, log, bulk=use_bulk):
-            staged = _stage_catalog(runner, spec, tree, vocabulary, counts, password)
+        # A parallel load builds the catalog's indexes and checks its keys after the order
+        # inserts, beside the other steps (_after_inserts): in this transaction they ran
+        # on one core while the other waited (full scale: 38-39 s).
+        with _load_mode(cursor, log, bulk=use_bulk, defer_rebuild=parallel) as catalog_keys:
+            staged = _stage_catalog(runner, spec, tree, vocabulary, counts, password, bulk=use_bulk)
             # The orders are staged before the catalog is inserted, so that the values
             # they drive (units sold, verified purchases) go into the rows' one insert.
             orders = stage_orders(
@@ -2718,7 +2736,7 @@ def generate(
         try:
             insert_orders_in_parallel(runner.params, orders, rebuild, counts=counts, log=log, jobs=jobs)
         except Exception as exc:
-            _restore_dropped(category_keys)
+            _restore_dropped(category_keys, catalog_keys)
             raise DataGenError(
                 f"the load failed while inserting the orders ({exc}); the catalog and customers were committed "
                 "before, and stay: drop this database and generate into a fresh one"
@@ -2730,9 +2748,9 @@ def generate(
         # two indexes in order instead of the table (full scale, the lines' key to their
         # orders: 56 s -> 8 s). The views read the vacuumed tables (plans from their
         # statistics) and go beside what is left (the facet counts, the last keys).
-        failed = _run_steps(_after_inserts(rebuild, category_keys, log), jobs, counts)
+        failed = _run_steps(_after_inserts(rebuild, category_keys, catalog_keys, log), jobs, counts)
         if failed:
-            _restore_dropped(category_keys)  # when the listing's step was among them
+            _restore_dropped(category_keys, catalog_keys)  # when the catalog's or the listing's step failed
             raise DataGenError(
                 "the catalog, customers and orders were committed, but these steps after them failed: "
                 + "; ".join(failed)
@@ -2780,25 +2798,35 @@ class _Step:
     atomic: bool = True
 
 
-def _after_inserts(rebuild: _Rebuild, category_keys: dict[str, _Rebuild], log: _Log) -> list[_Step]:
+def _after_inserts(
+    rebuild: _Rebuild, category_keys: dict[str, _Rebuild], catalog_keys: _Rebuild | None, log: _Log
+) -> list[_Step]:
     """The steps after the parallel order inserts, in the order they are preferred when
     several may start. Independent of each other (no two lock one table in conflicting
-    modes) except for what `needs` says: the facet counts read the listing and the lists;
-    a table's keys are checked once it and the tables they refer to are vacuumed; the
-    views read every table. The longest first (full scale: the listing and its search
-    index ~55 s, the search lists ~100-115 s, their facet counts ~82 s, the orders', lines'
-    and status history's VACUUMs 16-28 s each, the views 28-60 s each)."""
-    listing, lists = "the category listing and its search index", "the search lists"
+    modes) except for what `needs` says: the catalog's indexes and keys (`catalog_keys`,
+    dropped by the first transaction) come before anything reads the catalog and
+    customers' tables (the lists search the products' words through their index; the
+    re-added keys lock those tables); the facet counts read the listing and the lists; a
+    table's keys are checked once it and the tables they refer to are vacuumed; the views
+    read every table. The longest first (full scale: the catalog's indexes and keys
+    ~39 s, the listing and its search index ~55 s, the search lists ~100-115 s, their
+    facet counts ~82 s, the orders', lines' and status history's VACUUMs 16-28 s each,
+    the views 28-60 s each)."""
+    catalog, listing, lists = (
+        "the catalog's indexes and keys",
+        "the category listing and its search index",
+        "the search lists",
+    )
+    on_catalog = frozenset({catalog}) if catalog_keys is not None else frozenset()
     vacuums = {table: f"vacuum (analyze) {table}" for table in ANALYZED_TABLES}
     steps = [
+        *([_Step(catalog, _restore_catalog_keys, (catalog_keys, log))] if catalog_keys is not None else []),
         _Step("the search's facet counts", _rebuild_list, ("facets", log), frozenset({listing, lists})),
-        _Step(listing, _rebuild_category_tables, (log, category_keys)),
-        _Step(lists, _rebuild_list, ("term lists", log)),
+        _Step(listing, _rebuild_category_tables, (log, category_keys), on_catalog),
+        _Step(lists, _rebuild_list, ("term lists", log), on_catalog),
         # The tables the order tables' keys refer to, first: the orders, the customers, the catalog.
-        *(
-            _Step(vacuums[table], _vacuum_step, (table, log), atomic=False)
-            for table in ("orders_order", *LOADED_TABLES)
-        ),
+        _Step(vacuums["orders_order"], _vacuum_step, ("orders_order", log), atomic=False),
+        *(_Step(vacuums[table], _vacuum_step, (table, log), on_catalog, atomic=False) for table in LOADED_TABLES),
     ]
     for table, names, referenced in key_validations(rebuild):
         if vacuums[table] not in {step.label for step in steps}:
@@ -2937,14 +2965,25 @@ def _rebuild_list(
     return {key: rows}
 
 
-def _restore_dropped(dropped: dict[str, _Rebuild]) -> None:
-    """After a failed load: the keys and indexes of the category tables its first
-    transaction dropped, back as they were if their rebuild did not commit (the tables
-    are empty then: each key is validated at once)."""
+def _restore_dropped(dropped: dict[str, _Rebuild], catalog_keys: _Rebuild | None = None) -> None:
+    """After a failed load: the keys and indexes its first transaction dropped, back as
+    they were if their rebuild did not commit: the category tables' (empty then: each key
+    is validated at once) and the catalog's (`catalog_keys`; built from its rows)."""
     connection.close()  # it may be in a failed transaction
     with transaction.atomic(), connection.cursor() as cursor:
-        for rebuild in dropped.values():
+        for rebuild in (*dropped.values(), *([catalog_keys] if catalog_keys else [])):
             rebuild.restore(cursor, missing=True)
+
+
+def _restore_catalog_keys(cursor: Any, rebuild: _Rebuild, log: _Log) -> dict[str, int]:
+    """The catalog's indexes and keys the parallel load's first transaction dropped
+    (_load_mode with defer_rebuild), each index built once, each key validated set-based."""
+    t0 = time.monotonic()
+    cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")  # the other connection is busy too
+    rebuild.restore(cursor)
+    log.step("catalog indexes rebuilt, keys validated", None, time.monotonic() - t0)
+    return {}
 
 
 def _vacuum(cursor: Any, table: str) -> None:
@@ -2971,8 +3010,11 @@ def _stage_catalog(
     vocabulary: dict[str, Any],
     counts: dict[str, int],
     password: str,
+    *,
+    bulk: bool,
 ) -> dict[str, Any]:
-    """Insert categories, sellers and customers; stage products, variants and reviews.
+    """Insert categories, sellers and customers; stage products, variants and reviews (and
+    in `bulk` mode the products' search vectors).
 
     Returns the parameters of the catalog's inserts, among them `user_base` (the id
     before the first customer's) and `variant_base` (before the first variant's).
@@ -3021,6 +3063,7 @@ def _stage_catalog(
         "qualified": spec.qualified,
     }
     runner.step("products (staged)", SQL_STAGE_PRODUCTS, product_params)
+    runner.step("search vectors (staged)", SQL_STAGE_SEARCH, {"bulk": bulk})
     n_variants = int(runner.scalar("SELECT coalesce(sum(n_variants), 0) FROM gen_product"))
     variant_base = _reserve_ids(runner, "catalog_variant", max(n_variants, 1))
     runner.step("variants (staged)", SQL_STAGE_VARIANTS, {"variant_base": variant_base})
@@ -3050,14 +3093,16 @@ def _insert_catalog(runner: _Runner, counts: dict[str, int], staged: dict[str, A
 
 
 @contextmanager
-def _load_mode(cursor: Any, log: _Log, *, bulk: bool) -> Iterator[None]:
+def _load_mode(cursor: Any, log: _Log, *, bulk: bool, defer_rebuild: bool = False) -> Iterator[_Rebuild | None]:
     """In bulk mode, disable the user triggers of the loaded tables for the load's block,
     and drop the foreign keys, primary keys and unique constraints (those no foreign key
     refers to) and secondary indexes of the big ones (CATALOG_REBUILT_TABLES) until its end.
 
     On success: in bulk mode re-create those indexes, each built once and sorted, and
     the keys, each added NOT VALID and validated by one set-based check of the rows
-    instead of one queued lookup per inserted row (full scale: 49 s of queued checks);
+    instead of one queued lookup per inserted row (full scale: 49 s of queued checks),
+    unless `defer_rebuild`: then the block gets the dropped keys and indexes (a _Rebuild)
+    and the caller re-creates them in a later transaction (_restore_catalog_keys);
     run the queued deferred checks (foreign keys of the other tables; with triggers on,
     also "every product has a variant") so a bad row fails here, go back to the default
     mode (every deferrable constraint of this schema is INITIALLY DEFERRED), and
@@ -3070,8 +3115,8 @@ def _load_mode(cursor: Any, log: _Log, *, bulk: bool) -> Iterator[None]:
         _set_user_triggers(cursor, enabled=False)
         rebuild = _Rebuild(cursor, CATALOG_REBUILT_TABLES)
         rebuild.drop(cursor)
-    yield
-    if rebuild is not None:
+    yield rebuild if defer_rebuild else None
+    if rebuild is not None and not defer_rebuild:
         t0 = time.monotonic()
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE needs no pending checks
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")

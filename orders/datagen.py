@@ -166,6 +166,8 @@ SHARED_STAGING = frozenset(
         "gen_item",
         "gen_total",
         "gen_review",
+        "gen_product",
+        "gen_search",
     }
 )
 SQL_REBUILT_CONSTRAINTS = """

@@ -178,7 +178,7 @@ def test_the_facets_are_not_counted_when_the_listing_was_not_rebuilt(monkeypatch
     assert set(sql(SCHEMA_OF_ORDER_TABLES, [list(CATEGORY_LIST_TABLES)] * 2)) == before
 
 
-def test_after_the_inserts_each_table_is_vacuumed_before_its_keys_are_checked_and_the_views_last() -> None:
+def test_after_the_inserts_the_catalog_is_indexed_each_table_vacuumed_before_its_keys_and_the_views_last() -> None:
     out = io.StringIO()
     generate(scale="demo", seed=9, bulk=True, jobs=2, out=out)
 
@@ -199,6 +199,13 @@ def test_after_the_inserts_each_table_is_vacuumed_before_its_keys_are_checked_an
         checked = next(i for i, line in enumerate(lines) if f"keys of {table} validated" in line)
         assert at(f"vacuum (analyze) {table} ") < checked, table
         assert at("vacuum (analyze) orders_order ") < checked, table  # the orders they refer to
+    # The catalog's indexes and keys are built after the order inserts (not on one core
+    # in the first transaction), before anything reads or vacuums the catalog's tables.
+    catalog = at("catalog indexes rebuilt, keys validated")
+    assert catalog > at("keys added (not valid), triggers on")
+    assert catalog < at("catalog_category_listing") and catalog < at("catalog_search_term ")
+    for table in CATALOG_REBUILT_TABLES:
+        assert catalog < at(f"vacuum (analyze) {table} "), table
     last_vacuum = max(i for i, line in enumerate(lines) if "vacuum (analyze)" in line)
     views = [i for i, line in enumerate(lines) if line.strip().startswith("reports_")]
     assert len(views) == len(VIEWS)
