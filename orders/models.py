@@ -124,7 +124,9 @@ class Order(models.Model):
         REFUNDED = "refunded", "Refunded"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
 
-    number = models.CharField(max_length=20, editable=False)
+    # Identifiers, compared byte by byte (collation "C"): the same order as the database's
+    # C.UTF-8 for these ASCII keys, but sorted without strcoll() (index builds, lookups).
+    number = models.CharField(max_length=20, editable=False, db_collation="C")
     user = models.ForeignKey(User, on_delete=models.DO_NOTHING, related_name="orders", db_index=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
     currency = models.CharField(max_length=3, default="USD")
@@ -273,7 +275,8 @@ class PaymentTransaction(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     processor_reference = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=80)
+    # "<order number>:<kind>", compared byte by byte like Order.number.
+    idempotency_key = models.CharField(max_length=80, db_collation="C")
     error_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

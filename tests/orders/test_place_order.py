@@ -266,6 +266,16 @@ def test_a_crash_between_authorize_and_capture_is_resolved_once(shop):  # type: 
     assert [h.to_status for h in order.history.all()] == ["pending_payment", "paid"]
 
 
+def test_order_numbers_and_payment_keys_are_compared_byte_by_byte() -> None:
+    # Collation "C" (orders 0011): the same order as C.UTF-8 for these ASCII identifiers,
+    # without strcoll() in their unique indexes' builds and lookups.
+    assert sql(
+        "SELECT table_name::text, column_name::text, collation_name::text FROM information_schema.columns"
+        " WHERE (table_name, column_name) IN (('orders_order', 'number'), ('orders_payment_transaction',"
+        " 'idempotency_key')) ORDER BY 1"
+    ) == [("orders_order", "number", "C"), ("orders_payment_transaction", "idempotency_key", "C")]
+
+
 def test_a_crash_before_any_payment_step_is_resolved_too(shop):  # type: ignore[no-untyped-def]
     shopper = make_shopper(card_number=DECLINE)
     shopper.fill_cart((shop["aur"], 2))
