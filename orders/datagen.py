@@ -169,6 +169,7 @@ SHARED_STAGING = frozenset(
         "gen_review",
         "gen_product",
         "gen_search",
+        "gen_search_names",
     }
 )
 SQL_REBUILT_CONSTRAINTS = """
