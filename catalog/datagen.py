@@ -2595,7 +2595,10 @@ class _Runner:
     `shared` names staging tables (gen_...) that other connections must read after the
     transaction commits (orders.datagen's parallel inserts): their CREATE TEMP TABLE ...
     ON COMMIT DROP AS becomes CREATE UNLOGGED TABLE in the STAGING_SCHEMA, where the
-    statements that read them find them by name (that schema is on their search_path).
+    statements that read them find them by name (that schema is on their search_path),
+    without autovacuum: once committed, autovacuum vacuumed and analyzed the staged orders
+    and lines (10 M and 25 M rows) beside the order inserts that read them, two workers for
+    minutes on the two cores the inserts need, for tables dropped after them.
     """
 
     def __init__(self, cursor: Any, log: _Log, params: dict[str, Any], *, shared: frozenset[str] = frozenset()) -> None:
@@ -2609,7 +2612,7 @@ class _Runner:
         if match and match.group(1) in self.shared:
             sql = (
                 sql[: match.start(0)]
-                + f"CREATE UNLOGGED TABLE {STAGING_SCHEMA}.{match.group(1)} AS"
+                + f"CREATE UNLOGGED TABLE {STAGING_SCHEMA}.{match.group(1)} WITH (autovacuum_enabled = false) AS"
                 + sql[match.end(0) :]
             )
         self.cursor.execute(sql, {**self.params, **(extra or {})})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from catalog.datagen import ANALYZED_TABLES, CATALOG_REBUILT_TABLES, CATEGORY_LIST_TABLES, DataGenError, generate
 from orders import datagen as orders_datagen
@@ -178,6 +178,35 @@ def test_the_facets_are_not_counted_when_the_listing_was_not_rebuilt(monkeypatch
     assert set(sql(SCHEMA_OF_ORDER_TABLES, [list(CATEGORY_LIST_TABLES)] * 2)) == before
 
 
+def test_a_failed_catalog_rebuild_skips_what_reads_the_catalog_and_restores_its_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from catalog import datagen as catalog_datagen
+
+    catalog_tables = [list(CATALOG_REBUILT_TABLES)] * 2
+    before = set(sql(SCHEMA_OF_ORDER_TABLES, catalog_tables))
+
+    def fail(cursor, rebuild, log):  # type: ignore[no-untyped-def]
+        cursor.execute("SELECT 1 / 0")
+
+    monkeypatch.setattr(catalog_datagen, "_restore_catalog_keys", fail)
+
+    with pytest.raises(DataGenError, match=r"the catalog's indexes and keys: division by zero") as failure:
+        generate(scale="demo", seed=9, bulk=True, jobs=2)
+
+    # Only the failure is named: what needs it (the lists, the listing, the catalog's
+    # VACUUMs, the keys referring to it, the views) was never started.
+    assert str(failure.value).count(": division by zero") == 1
+    assert sql("SELECT count(*) FROM catalog_category_listing") == [(0,)]
+    assert sql("SELECT count(*) FROM catalog_search_term") == [(0,)]
+    assert sql("SELECT count(*) FROM pg_matviews WHERE ispopulated AND matviewname LIKE 'reports_%%'") == [(0,)]
+    # The order tables' own VACUUMs ran; the catalog's keys and indexes are back (the
+    # order tables' keys to it stay NOT VALID: the data set is to be dropped, as it says).
+    assert sql("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'orders_order'") == [(True,)]
+    assert set(sql(SCHEMA_OF_ORDER_TABLES, catalog_tables)) == before
+    assert sql("SELECT count(*) FROM pg_index WHERE NOT (indisvalid AND indisready AND indislive)") == [(0,)]
+
+
 def test_after_the_inserts_the_catalog_is_indexed_each_table_vacuumed_before_its_keys_and_the_views_last() -> None:
     out = io.StringIO()
     generate(scale="demo", seed=9, bulk=True, jobs=2, out=out)
@@ -254,3 +283,22 @@ def test_every_rebuilt_table_is_inserted_and_indexed_by_one_stream() -> None:
     in_streams = [table for tables in orders_datagen.STREAMS for table in tables]
     assert sorted(in_streams) == sorted(REBUILT_TABLES)
     assert set(orders_datagen.STREAM_INSERTS) == set(REBUILT_TABLES)
+
+
+def test_the_shared_staging_tables_are_left_alone_by_autovacuum() -> None:
+    # Committed for the order streams to read, they were vacuumed and analyzed by
+    # autovacuum beside those streams: minutes of two workers for tables dropped after.
+    from catalog.datagen import _Log, _Runner
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {STAGING_SCHEMA}")
+        runner = _Runner(cursor, _Log(None), {}, shared=frozenset({"gen_probe"}))
+        runner.run("CREATE TEMP TABLE gen_probe ON COMMIT DROP AS SELECT 1 AS x")
+        cursor.execute(
+            "SELECT c.relpersistence, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relname = 'gen_probe'",
+            [STAGING_SCHEMA],
+        )
+        staged = cursor.fetchall()
+        transaction.set_rollback(True)
+    assert staged == [("u", ["autovacuum_enabled=false"])]
