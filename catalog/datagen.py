@@ -2639,14 +2639,13 @@ def generate(
     nothing written, when the arguments are bad or the catalog already has rows.
 
     One transaction, except for a bulk load with orders called outside a transaction
-    with `jobs` > 1 (the command): its first transaction commits the catalog (without its
-    secondary indexes and keys) and the staged orders, the order tables are then inserted
-    over `jobs` connections (orders.datagen.insert_orders_in_parallel) and the steps after
-    them (_after_inserts: the catalog's indexes and keys, the category listing, its search
-    index and the search lists, their facet counts, a VACUUM per table, the key checks,
-    the analytics views) run on `jobs` connections, each once the steps it needs are
-    done. A failure of the order inserts leaves the catalog and customers in the database
-    (their indexes and keys restored; the order tables emptied, their schema restored) and raises
+    with `jobs` > 1 (the command): its first transaction commits the catalog and the
+    staged orders, the order tables are then inserted over `jobs` connections
+    (orders.datagen.insert_orders_in_parallel) and the steps after them (_after_inserts:
+    the category listing, its search index and the search lists, their facet counts, a
+    VACUUM per table, the key checks, the analytics views) run on `jobs` connections, each
+    once the steps it needs are done. A failure of the order inserts leaves the catalog and
+    customers in the database (the order tables emptied, their schema restored) and raises
     DataGenError saying so: generate into a fresh database again. A failure of a step after
     them lets the others finish (but those that need it) and raises DataGenError naming
     each failed step.
@@ -2675,7 +2674,6 @@ def generate(
     counts: dict[str, int] = {}
     rebuild = None
     category_keys: dict[str, _Rebuild] = {}
-    catalog_keys: _Rebuild | None = None
 
     with transaction.atomic(), connection.cursor() as cursor:
         runner = _Runner(cursor, log, {"seed": seed, "end": DATA_END})
@@ -2714,10 +2712,7 @@ def generate(
         _create_vocabulary(cursor, vocabulary, tree)
         log.step("word lists and category tree (temp)", None, time.monotonic() - t0)
 
-        # A parallel load builds the catalog's indexes and checks its keys after the order
-        # inserts, beside the other steps (_after_inserts): in this transaction they ran
-        # on one core while the other waited (full scale: 38-39 s).
-        with _load_mode(cursor, log, bulk=use_bulk, defer_rebuild=parallel) as catalog_keys:
+        with _load_mode(cursor, log, bulk=use_bulk):
             staged = _stage_catalog(runner, spec, tree, vocabulary, counts, password, bulk=use_bulk)
             # The orders are staged before the catalog is inserted, so that the values
             # they drive (units sold, verified purchases) go into the rows' one insert.
@@ -2743,7 +2738,7 @@ def generate(
         try:
             insert_orders_in_parallel(runner.params, orders, rebuild, counts=counts, log=log, jobs=jobs)
         except Exception as exc:
-            _restore_dropped(category_keys, catalog_keys)
+            _restore_dropped(category_keys)
             raise DataGenError(
                 f"the load failed while inserting the orders ({exc}); the catalog and customers were committed "
                 "before, and stay: drop this database and generate into a fresh one"
@@ -2755,9 +2750,9 @@ def generate(
         # two indexes in order instead of the table (full scale, the lines' key to their
         # orders: 56 s -> 8 s). The views read the vacuumed tables (plans from their
         # statistics) and go beside what is left (the facet counts, the last keys).
-        failed = _run_steps(_after_inserts(rebuild, category_keys, catalog_keys, log), jobs, counts)
+        failed = _run_steps(_after_inserts(rebuild, category_keys, log), jobs, counts)
         if failed:
-            _restore_dropped(category_keys, catalog_keys)  # when the catalog's or the listing's step failed
+            _restore_dropped(category_keys)  # when the listing's step was among them
             raise DataGenError(
                 "the catalog, customers and orders were committed, but these steps after them failed: "
                 + "; ".join(failed)
@@ -2805,35 +2800,25 @@ class _Step:
     atomic: bool = True
 
 
-def _after_inserts(
-    rebuild: _Rebuild, category_keys: dict[str, _Rebuild], catalog_keys: _Rebuild | None, log: _Log
-) -> list[_Step]:
+def _after_inserts(rebuild: _Rebuild, category_keys: dict[str, _Rebuild], log: _Log) -> list[_Step]:
     """The steps after the parallel order inserts, in the order they are preferred when
     several may start. Independent of each other (no two lock one table in conflicting
-    modes) except for what `needs` says: the catalog's indexes and keys (`catalog_keys`,
-    dropped by the first transaction) come before anything reads the catalog and
-    customers' tables (the lists search the products' words through their index; the
-    re-added keys lock those tables); the facet counts read the listing and the lists; a
-    table's keys are checked once it and the tables they refer to are vacuumed; the views
-    read every table. The longest first (full scale: the catalog's indexes and keys
-    ~39 s, the listing and its search index ~55 s, the search lists ~100-115 s, their
-    facet counts ~82 s, the orders', lines' and status history's VACUUMs 16-28 s each,
-    the views 28-60 s each)."""
-    catalog, listing, lists = (
-        "the catalog's indexes and keys",
-        "the category listing and its search index",
-        "the search lists",
-    )
-    on_catalog = frozenset({catalog}) if catalog_keys is not None else frozenset()
+    modes) except for what `needs` says: the facet counts read the listing and the lists;
+    a table's keys are checked once it and the tables they refer to are vacuumed; the
+    views read every table. The longest first (full scale: the listing and its search
+    index ~55 s, the search lists ~100-115 s, their facet counts ~82 s, the orders', lines'
+    and status history's VACUUMs 16-28 s each, the views 28-60 s each)."""
+    listing, lists = "the category listing and its search index", "the search lists"
     vacuums = {table: f"vacuum (analyze) {table}" for table in ANALYZED_TABLES}
     steps = [
-        *([_Step(catalog, _restore_catalog_keys, (catalog_keys, log))] if catalog_keys is not None else []),
         _Step("the search's facet counts", _rebuild_list, ("facets", log), frozenset({listing, lists})),
-        _Step(listing, _rebuild_category_tables, (log, category_keys), on_catalog),
-        _Step(lists, _rebuild_list, ("term lists", log), on_catalog),
+        _Step(listing, _rebuild_category_tables, (log, category_keys)),
+        _Step(lists, _rebuild_list, ("term lists", log)),
         # The tables the order tables' keys refer to, first: the orders, the customers, the catalog.
-        _Step(vacuums["orders_order"], _vacuum_step, ("orders_order", log), atomic=False),
-        *(_Step(vacuums[table], _vacuum_step, (table, log), on_catalog, atomic=False) for table in LOADED_TABLES),
+        *(
+            _Step(vacuums[table], _vacuum_step, (table, log), atomic=False)
+            for table in ("orders_order", *LOADED_TABLES)
+        ),
     ]
     for table, names, referenced in key_validations(rebuild):
         if vacuums[table] not in {step.label for step in steps}:
@@ -2972,25 +2957,14 @@ def _rebuild_list(
     return {key: rows}
 
 
-def _restore_dropped(dropped: dict[str, _Rebuild], catalog_keys: _Rebuild | None = None) -> None:
-    """After a failed load: the keys and indexes its first transaction dropped, back as
-    they were if their rebuild did not commit: the category tables' (empty then: each key
-    is validated at once) and the catalog's (`catalog_keys`; built from its rows)."""
+def _restore_dropped(dropped: dict[str, _Rebuild]) -> None:
+    """After a failed load: the keys and indexes of the category tables its first
+    transaction dropped, back as they were if their rebuild did not commit (the tables
+    are empty then: each key is validated at once)."""
     connection.close()  # it may be in a failed transaction
     with transaction.atomic(), connection.cursor() as cursor:
-        for rebuild in (*dropped.values(), *([catalog_keys] if catalog_keys else [])):
+        for rebuild in dropped.values():
             rebuild.restore(cursor, missing=True)
-
-
-def _restore_catalog_keys(cursor: Any, rebuild: _Rebuild, log: _Log) -> dict[str, int]:
-    """The catalog's indexes and keys the parallel load's first transaction dropped
-    (_load_mode with defer_rebuild), each index built once, each key validated set-based."""
-    t0 = time.monotonic()
-    cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-    cursor.execute("SET LOCAL max_parallel_maintenance_workers = 0")  # the other connection is busy too
-    rebuild.restore(cursor)
-    log.step("catalog indexes rebuilt, keys validated", None, time.monotonic() - t0)
-    return {}
 
 
 def _vacuum(cursor: Any, table: str) -> None:
@@ -3101,16 +3075,14 @@ def _insert_catalog(runner: _Runner, counts: dict[str, int], staged: dict[str, A
 
 
 @contextmanager
-def _load_mode(cursor: Any, log: _Log, *, bulk: bool, defer_rebuild: bool = False) -> Iterator[_Rebuild | None]:
+def _load_mode(cursor: Any, log: _Log, *, bulk: bool) -> Iterator[None]:
     """In bulk mode, disable the user triggers of the loaded tables for the load's block,
     and drop the foreign keys, primary keys and unique constraints (those no foreign key
     refers to) and secondary indexes of the big ones (CATALOG_REBUILT_TABLES) until its end.
 
     On success: in bulk mode re-create those indexes, each built once and sorted, and
     the keys, each added NOT VALID and validated by one set-based check of the rows
-    instead of one queued lookup per inserted row (full scale: 49 s of queued checks),
-    unless `defer_rebuild`: then the block gets the dropped keys and indexes (a _Rebuild)
-    and the caller re-creates them in a later transaction (_restore_catalog_keys);
+    instead of one queued lookup per inserted row (full scale: 49 s of queued checks);
     run the queued deferred checks (foreign keys of the other tables; with triggers on,
     also "every product has a variant") so a bad row fails here, go back to the default
     mode (every deferrable constraint of this schema is INITIALLY DEFERRED), and
@@ -3123,8 +3095,8 @@ def _load_mode(cursor: Any, log: _Log, *, bulk: bool, defer_rebuild: bool = Fals
         _set_user_triggers(cursor, enabled=False)
         rebuild = _Rebuild(cursor, CATALOG_REBUILT_TABLES)
         rebuild.drop(cursor)
-    yield rebuild if defer_rebuild else None
-    if rebuild is not None and not defer_rebuild:
+    yield
+    if rebuild is not None:
         t0 = time.monotonic()
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE needs no pending checks
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")

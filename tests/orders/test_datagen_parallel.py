@@ -178,45 +178,7 @@ def test_the_facets_are_not_counted_when_the_listing_was_not_rebuilt(monkeypatch
     assert set(sql(SCHEMA_OF_ORDER_TABLES, [list(CATEGORY_LIST_TABLES)] * 2)) == before
 
 
-def test_a_failed_catalog_rebuild_skips_what_reads_the_catalog_and_restores_its_keys(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from catalog import datagen as catalog_datagen
-
-    catalog_tables = [list(CATALOG_REBUILT_TABLES)] * 2
-    before = set(sql(SCHEMA_OF_ORDER_TABLES, catalog_tables))
-
-    def fail(cursor, rebuild, log):  # type: ignore[no-untyped-def]
-        cursor.execute("SELECT 1 / 0")
-
-    monkeypatch.setattr(catalog_datagen, "_restore_catalog_keys", fail)
-
-    try:
-        with pytest.raises(DataGenError, match=r"the catalog's indexes and keys: division by zero") as failure:
-            generate(scale="demo", seed=9, bulk=True, jobs=2, out=(out := io.StringIO()))
-
-        # Only the failure is named: what needs it (the lists, the listing, the catalog's
-        # VACUUMs, the keys referring to it, the views) was never started.
-        assert str(failure.value).count(": division by zero") == 1
-        assert sql("SELECT count(*) FROM catalog_category_listing") == [(0,)]
-        assert sql("SELECT count(*) FROM catalog_search_term") == [(0,)]
-        assert "reports_" not in out.getvalue() and "vacuum (analyze) catalog_product " not in out.getvalue()
-        # The order tables' own VACUUMs ran; the catalog's keys and indexes are back (the
-        # order tables' keys to it stay NOT VALID: the data set is to be dropped, as it says).
-        assert sql("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'orders_order'") == [
-            (True,)
-        ]
-        assert set(sql(SCHEMA_OF_ORDER_TABLES, catalog_tables)) == before
-        assert sql("SELECT count(*) FROM pg_index WHERE NOT (indisvalid AND indisready AND indislive)") == [(0,)]
-    finally:
-        # The schema outlives the test's rows: the next load captures its keys as they are.
-        for table, name in sql(
-            "SELECT conrelid::regclass::text, quote_ident(conname) FROM pg_constraint WHERE NOT convalidated"
-        ):
-            sql(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
-
-
-def test_after_the_inserts_the_catalog_is_indexed_each_table_vacuumed_before_its_keys_and_the_views_last() -> None:
+def test_after_the_inserts_each_table_is_vacuumed_before_its_keys_are_checked_and_the_views_last() -> None:
     out = io.StringIO()
     generate(scale="demo", seed=9, bulk=True, jobs=2, out=out)
 
@@ -237,13 +199,6 @@ def test_after_the_inserts_the_catalog_is_indexed_each_table_vacuumed_before_its
         checked = next(i for i, line in enumerate(lines) if f"keys of {table} validated" in line)
         assert at(f"vacuum (analyze) {table} ") < checked, table
         assert at("vacuum (analyze) orders_order ") < checked, table  # the orders they refer to
-    # The catalog's indexes and keys are built after the order inserts (not on one core
-    # in the first transaction), before anything reads or vacuums the catalog's tables.
-    catalog = at("catalog indexes rebuilt, keys validated")
-    assert catalog > at("keys added (not valid), triggers on")
-    assert catalog < at("catalog_category_listing") and catalog < at("catalog_search_term ")
-    for table in CATALOG_REBUILT_TABLES:
-        assert catalog < at(f"vacuum (analyze) {table} "), table
     last_vacuum = max(i for i, line in enumerate(lines) if "vacuum (analyze)" in line)
     views = [i for i, line in enumerate(lines) if line.strip().startswith("reports_")]
     assert len(views) == len(VIEWS)
