@@ -143,9 +143,9 @@ REBUILT_TABLES = (
 # 15's load, primary keys built after the inserts: orders 130 s + payments 107 s + their
 # indexes ~105 s; lines 98 s + status history 63 s + their indexes 160 s). The payments
 # read the orders inserted before them in the same stream; the promotions' redemptions
-# (7 s with their indexes) go in the other, right after the status history, while the
-# staged orders they read are still in memory (after both streams, read back from disk:
-# 6 s in one full load, 42 s in the next).
+# go in the other (8-17 s in session 15's loads), right after the status history, which
+# reads the same staged orders (after both streams, read back from disk, they had taken
+# 6 s in one full load and 42 s in the next).
 STREAMS: tuple[tuple[str, ...], ...] = (
     ("orders_order", "orders_payment_transaction"),
     ("orders_order_item", "orders_order_status_history", "promotions_redemption", "promotions_usage"),
