@@ -266,3 +266,18 @@ def test_the_shared_staging_tables_are_left_alone_by_autovacuum() -> None:
         staged = cursor.fetchall()
         transaction.set_rollback(True)
     assert staged == [("u", ["autovacuum_enabled=false"])]
+
+
+def test_each_stream_builds_its_indexes_with_the_sort_memory_set_for_it() -> None:
+    # At full scale 1 GB sent the lines' and orders' index sorts to disk (see STREAM_SORT_MEMORY);
+    # the other core runs the other stream, so no parallel workers.
+    from catalog.datagen import _Log
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        orders_datagen._load_session(cursor, _Log(None), {})
+        cursor.execute(
+            "SELECT current_setting('maintenance_work_mem'), current_setting('max_parallel_maintenance_workers')"
+        )
+        settings = cursor.fetchone()
+        transaction.set_rollback(True)
+    assert settings == (orders_datagen.STREAM_SORT_MEMORY, "0")
