@@ -684,6 +684,11 @@ def parse_tps(output: str) -> float:
     return float(match.group(1))
 
 
+# Tries of Pgbench.drop(), half a second apart (an autovacuum worker's ANALYZE of pgbench's
+# tables at the bench's scale takes well under a second).
+DROP_ATTEMPTS = 20
+
+
 class Pgbench:
     """pgbench on a scratch database that this object creates and drops (as the owner
     login, which has CREATEDB), over the same socket as the shop. The password goes to the
@@ -737,11 +742,24 @@ class Pgbench:
         args = ["-b", "tpcb-like", "-c", str(clients), "-j", str(min(2, clients)), "-T", str(max(1, round(seconds)))]
         return parse_tps(self._run(args, timeout=seconds + 120))
 
-    def drop(self) -> None:
-        if self.created:
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-            self.created = False
+    def drop(self, attempts: int = DROP_ATTEMPTS) -> None:
+        """Drop the scratch database. WITH (FORCE) ends the sessions of this login (pgbench's
+        own); a session of a role this login may not signal, above all an autovacuum worker
+        analyzing pgbench's fresh tables, makes the drop fail with insufficient_privilege
+        instead: retried, half a second apart, until that session is gone."""
+        if not self.created:
+            return
+        for attempt in range(1, attempts + 1):
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            except DatabaseError as exc:
+                if getattr(exc.__cause__, "sqlstate", None) != "42501" or attempt == attempts:
+                    raise
+                time.sleep(0.5)
+            else:
+                break
+        self.created = False
 
 
 # --- The run ------------------------------------------------------------------------------------

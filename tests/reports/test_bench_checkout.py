@@ -4,6 +4,7 @@ scratch database; the pieces that need no database. No wall-clock assertions."""
 
 from __future__ import annotations
 
+import os
 import re
 from io import StringIO
 from pathlib import Path
@@ -98,6 +99,43 @@ def test_pgbench_on_a_scratch_database_reports_tps_and_drops_it() -> None:
         assert bench.tps(clients=2, seconds=1) > 0
     finally:
         bench.drop()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [bench.database])
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scratch_database_is_dropped_once_a_session_it_may_not_end_is_gone() -> None:
+    # An autovacuum worker on pgbench's fresh tables made DROP ... WITH (FORCE) fail with
+    # insufficient_privilege; here the web login's session stands in for it.
+    import threading
+    from urllib.parse import unquote
+
+    import environ
+    import psycopg
+
+    bench = checkout.Pgbench(Path("pgbench"), checkout.database_settings(), checkout.new_run_id())
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{bench.database}"')
+    bench.created = True
+    web = environ.Env.db_url_config(os.environ["WEB_DATABASE_URL"])
+    other = psycopg.connect(
+        dbname=bench.database,
+        user=web["USER"],
+        password=web["PASSWORD"],
+        host=unquote(web["HOST"] or ""),
+        port=web["PORT"] or None,
+    )
+    try:
+        with pytest.raises(DatabaseError, match="must be a member of the role"):
+            bench.drop(attempts=1)
+        assert bench.created
+        threading.Timer(1.0, other.close).start()
+        bench.drop()
+    finally:
+        other.close()
+        bench.drop()
+    assert not bench.created
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [bench.database])
         assert cursor.fetchone()[0] == 0
