@@ -565,8 +565,8 @@ DROP TABLE IF EXISTS pg_temp.gen_ship, pg_temp.gen_rate, pg_temp.gen_path, pg_te
 
 
 # maintenance_work_mem of each stream's index builds (_load_session), two streams at once.
-# At full scale (trace_sort) the lines' 25 M keys sort in 1.8 GB, the orders' and the
-# payments' in less: in RAM with 2 GB, on disk with 1 GB, beside the other stream's writes
+# At full scale (trace_sort) the lines' 25 M keys sort in 1.8 GB, the orders' in less:
+# in RAM with 2 GB, on disk with 1 GB, beside the other stream's writes
 # (full loads: the lines' variant index 53 -> 24 s, the orders' history index 29 -> 12 s,
 # the streams' index builds 135 / 224 -> 86 / 162 s). The status history's 49 M keys
 # (3.5 GB) still go to disk: they arrive in key order, and with 4 GB their builds took as
