@@ -426,3 +426,42 @@ def test_the_stamp_is_always_a_time_the_orm_can_load(catalog):  # type: ignore[n
     # Products that existed before catalog 0016 carry its default for existing rows.
     sql("UPDATE catalog_product SET search_changed_at = '1970-01-01 00:00:00+00' WHERE id = %s", [product.pk])
     assert Product.objects.get(pk=product.pk).search_changed_at.year == 1970
+
+
+def test_counts_by_place_equal_the_count_per_listing_row_with_products_in_several_departments():  # type: ignore[no-untyped-def]
+    """catalog 0028 counts each product's words once per set of categories it is listed
+    in; 0025 counted every (product, word, listing row). Same rows, with products listed
+    in two departments, under two leaves of one department, unlisted, without stock."""
+    import importlib
+
+    garden = CategoryFactory(name="Garden", slug="garden")
+    lights = CategoryFactory(name="Garden lights", slug="garden-lights", parent=garden)
+    solar = CategoryFactory(name="Solar", slug="solar", parent=lights)
+    mains = CategoryFactory(name="Mains", slug="mains", parent=lights)
+    tools = CategoryFactory(name="Garden tools", slug="garden-tools", parent=garden)
+    home = CategoryFactory(name="Home", slug="home")
+    lamps = CategoryFactory(name="Lamps", slug="lamps", parent=home)
+    places = [[solar], [solar, mains], [mains, lamps], [tools, lamps], [lights], [home], [solar, tools, lamps]]
+    for n in range(28):
+        ProductFactory(
+            name=f"{WORD.title()} {n}" if n % 4 else f"Torch {n}",
+            slug=f"place-{n}",
+            description=f"A {WORD} for the garden" if n % 5 else "A torch.",
+            categories=places[n % len(places)],
+            variants=[{"price": Decimal(5 + 3 * (n % 9)), "stock": 0 if n % 6 == 0 else 2}],
+            status=Product.Status.DRAFT if n == 13 else Product.Status.ACTIVE,
+        )
+    refresh(min_matches=3, top_n=8)
+    facets = "SELECT query::text, category_id, cum, cum_in_stock FROM catalog_search_term_facet ORDER BY 1, 2"
+    per_category = "SELECT query::text, category_id, matches FROM catalog_search_term_category ORDER BY 1, 2"
+    counted = (sql(facets), sql(per_category))
+    # A department counts a product listed under two of its leaves once: the live count.
+    matches = "SELECT count(*) FROM catalog_category_search WHERE category_id = %s AND search_vector @@ %s::tsquery"
+    garden_count = [n for q, c, n in counted[1] if q == f"'{WORD}'" and c == garden.pk]
+    assert garden_count == [sql(matches, [garden.pk, WORD])[0][0]] != [0]
+    assert {c for q, c, n in counted[1]} == {garden.pk, lights.pk, solar.pk, mains.pk, tools.pk, home.pk, lamps.pk}
+    assert {c for q, c, *_ in counted[0]} == {garden.pk, lights.pk, tools.pk, home.pk, lamps.pk}  # top two levels
+
+    sql(importlib.import_module("catalog.migrations.0025_search_term_categories").FUNCTION)
+    sql("SELECT catalog_search_facets_refresh()")
+    assert (sql(facets), sql(per_category)) == counted
