@@ -3,9 +3,10 @@ categories it is listed in, instead of once per category-listing row.
 
 The counts (0023-0025) joined every (listed product, frequent word) pair with the
 product's rows of the category listing and grouped the result: at full scale 11.3 M pairs
-times 4.2 listing rows, 46.8 M rows grouped by word, category and price band, in 89 s, most
-of it the grouping (a hash table of 570,000 groups keyed by the word's text, over its
-memory and spilled to disk), and the price band was found once per row.
+times 4.1 listing rows, 46.8 M rows grouped by word, category and price band, in 89 s. Its
+plan sorted those rows on disk by the word's text for a merge join with the words (2 GB),
+grouped them in a hash table spilled to disk in 1,025 batches, and found the price band
+once per row.
 
 Products listed in the same categories count alike, so now:
 - each product's listing rows are rolled up into its `place`: the sorted array of its
@@ -18,10 +19,20 @@ A category's count is still the number of distinct products matching in its subt
 product listed under two leaves of one department has that department once in its place.
 The words are numbered (an integer key, not the lexeme's text), and the function gets
 256 MB of work memory for its hash tables and the materialized steps (the products with
-their search vectors are 180 MB at full scale); the session's setting is restored after.
+their search vectors are 180 MB at full scale) and no merge joins (on the words they
+sort 11.3 M rows by text); the session's settings are restored after.
 
-Same rows, compared with EXCEPT ALL both ways on the full data set and by a test with
-products in several departments. Full scale: 89 s → 37-38 s (one run each, alone).
+No plan here may depend on estimates: the bulk load counts right after it rebuilds the
+listing, before anything analyzed it. A first version that tested each product's stock
+with EXISTS over the stocked products' CTE ran it as a subplan per product when the listing
+had no statistics (a CTE scan per product: cancelled after 6 minutes in a full load), and
+joined the places on their arrays. The stock is now joined, each set of categories is
+numbered by a sort, and the joins are hashed: on integer keys, and the words' on their text.
+
+Same rows, compared with EXCEPT ALL both ways on the full data set (with and without the
+listing's and the words' statistics) and by a test with products in several departments.
+Full scale, alone, on one data set: 63 s → 22 s with statistics, 68 s → 31 s without (on
+an earlier data set at a slower hour: 89 s, and 37-38 s for the first version).
 """
 
 import importlib
@@ -35,6 +46,7 @@ CREATE OR REPLACE FUNCTION catalog_search_facets_refresh() RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public, pg_temp
 SET work_mem = '256MB'
+SET enable_mergejoin = off
 AS $$
 DECLARE
     written integer;
@@ -59,32 +71,35 @@ BEGIN
         SELECT DISTINCT v.product_id AS id FROM catalog_variant v WHERE v.is_active AND v.stock > 0
     ),
     -- Each listed product's categories (its rows of the listing: every category of its
-    -- subtrees' ancestors, once) and those in the top two levels, where facets are shown.
+    -- subtrees' ancestors, once) and those in the top two levels, where facets are shown,
+    -- each distinct set numbered. Numbered by a sort, not looked up by a join on the
+    -- arrays, and the stock joined, not tested per product: no plan here depends on
+    -- estimates (the bulk load counts before the listing's first ANALYZE).
     product_places AS MATERIALIZED (
-        SELECT l.id, array_agg(l.category_id ORDER BY l.category_id) AS categories,
-               array_agg(l.category_id ORDER BY l.category_id) FILTER (WHERE c.depth <= 1) AS tops
-          FROM catalog_category_listing l
-          JOIN catalog_category c ON c.id = l.category_id
-         GROUP BY l.id
+        SELECT x.id, x.categories, x.tops,
+               dense_rank() OVER (ORDER BY x.categories)::integer AS place,
+               dense_rank() OVER (ORDER BY x.tops)::integer AS top_place
+          FROM (SELECT l.id, array_agg(l.category_id ORDER BY l.category_id) AS categories,
+                       array_agg(l.category_id ORDER BY l.category_id) FILTER (WHERE c.depth <= 1) AS tops
+                  FROM catalog_category_listing l
+                  JOIN catalog_category c ON c.id = l.category_id
+                 GROUP BY l.id) x
     ),
     places AS MATERIALIZED (
-        SELECT categories, row_number() OVER ()::integer AS place
-          FROM (SELECT DISTINCT categories FROM product_places) x
+        SELECT DISTINCT place, categories FROM product_places
     ),
     top_places AS MATERIALIZED (
-        SELECT tops, row_number() OVER ()::integer AS top_place
-          FROM (SELECT DISTINCT tops FROM product_places WHERE tops IS NOT NULL) x
+        SELECT DISTINCT top_place, tops FROM product_places WHERE tops IS NOT NULL
     ),
     -- The band from the product's price, which is its listing rows' (the listing copies
     -- it; check_integrity compares the listing with its source), found once per product.
     products AS MATERIALIZED (
-        SELECT p.id, p.search_vector, s.place, t.top_place,
+        SELECT p.id, p.search_vector, d.place, CASE WHEN d.tops IS NOT NULL THEN d.top_place END AS top_place,
                width_bucket(p.price, (SELECT lowers FROM catalog_search_facet_band)) AS band,
-               EXISTS (SELECT FROM stocked k WHERE k.id = p.id) AS in_stock
+               k.id IS NOT NULL AS in_stock
           FROM product_places d
           JOIN catalog_listed_product p ON p.id = d.id
-          JOIN places s ON s.categories = d.categories
-          LEFT JOIN top_places t ON t.tops = d.tops
+          LEFT JOIN stocked k ON k.id = d.id
     ),
     place_counts AS MATERIALIZED (
         SELECT w.word, x.place, count(*) AS n
