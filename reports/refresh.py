@@ -8,13 +8,16 @@ step for each view in N threads, each on its own connection, the longest views f
 the same statements (CONCURRENTLY once a view is populated, so readers are never
 blocked), the same locks (each view's own), the same rows. Inside a transaction, or
 with one job, it calls the SQL function itself: other connections would not see the
-transaction's rows.
+transaction's rows. Other refreshes can share the pool (`also`): refresh_analytics gives
+it the search's frequent-word lists, which read no view.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from django.db import connection
 
@@ -54,19 +57,31 @@ def refresh_view(view: str, *, concurrently: bool = True) -> Refreshed:
     return view, seconds, rows
 
 
-def _in_own_connection(view: str, concurrently: bool) -> Refreshed:
+# A refresh that is not a view's (the search's frequent-word lists, refresh_analytics): a
+# callable that runs it on the calling thread's connection and returns (name, seconds, rows).
+Task = Callable[[], Refreshed]
+
+
+def _in_own_connection(job: Task) -> Refreshed:
     try:
-        return refresh_view(view, concurrently=concurrently)
+        return job()
     finally:
         connection.close()  # this worker thread's own connection
 
 
-def refresh_views(jobs: int = 2, *, concurrently: bool = True) -> list[Refreshed]:
-    """Refresh every analytics view; `jobs` connections at a time outside a transaction
-    (there, `concurrently` as refresh_view's)."""
+def refresh_views(jobs: int = 2, *, concurrently: bool = True, also: Sequence[Task] = ()) -> list[Refreshed]:
+    """Refresh every analytics view, and run the `also` tasks; `jobs` connections at a
+    time outside a transaction (there, `concurrently` as refresh_view's), the `also`
+    tasks first (give the longest first: the pool takes them in order). Inside a
+    transaction, or with one job, the views in one session (reports_refresh_analytics()),
+    then the tasks. Returns the views' results, then the tasks'."""
     if jobs <= 1 or connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SELECT view_name, seconds, row_count FROM reports_refresh_analytics()")
-            return [(str(v), float(s), int(n)) for v, s, n in cursor.fetchall()]
+            views = [(str(v), float(s), int(n)) for v, s, n in cursor.fetchall()]
+        return views + [task() for task in also]
+    work: list[Task] = list(also)
+    work += [partial(refresh_view, view, concurrently=concurrently) for view in VIEWS]
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="refresh") as pool:
-        return list(pool.map(_in_own_connection, VIEWS, [concurrently] * len(VIEWS)))
+        done = list(pool.map(_in_own_connection, work))
+    return done[len(also) :] + done[: len(also)]

@@ -194,3 +194,41 @@ def test_a_plain_refresh_writes_the_view_anew_and_a_concurrent_one_diffs_it_in_p
     refresh.refresh_view(view, concurrently=False)
     assert relfilenode() != before
     assert differences(view) == 0
+
+
+def _backend() -> tuple[str, float, int]:
+    """A refresh task that tells which thread and connection ran it."""
+    [(pid,)] = sql("SELECT pg_backend_pid()")
+    return threading.current_thread().name, 0.0, pid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_search_lists_refresh_in_the_views_pool_first(capsys):  # type: ignore[no-untyped-def]
+    # refresh_analytics gives the search's lists (its longest step at full scale) to the
+    # views' pool, first, instead of running them after every view on one connection.
+    from reports import refresh
+
+    [(mine,)] = sql("SELECT pg_backend_pid()")
+    *views, (thread, _seconds, pid) = refresh.refresh_views(jobs=2, also=[_backend])
+    assert [view for view, *_ in views] == list(refresh.VIEWS)
+    assert thread.startswith("refresh") and pid != mine
+    started: list[str] = []
+    real = refresh.refresh_view
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(refresh, "refresh_view", lambda view, **kw: started.append(view) or real(view, **kw))
+        call_command("refresh_analytics", "--jobs", "1")  # one session: the views, then the lists
+        assert started == [] and "refreshed catalog_search_term" in capsys.readouterr().out.splitlines()[-2]
+        call_command("refresh_analytics")
+    out = capsys.readouterr().out
+    assert "refreshed catalog_search_term" in out and "with 2 job(s)" in out
+    assert sorted(started) == sorted(refresh.VIEWS)
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_tasks_run_after_the_views_in_this_session():  # type: ignore[no-untyped-def]
+    from reports import refresh
+
+    [(mine,)] = sql("SELECT pg_backend_pid()")
+    *views, (thread, _seconds, pid) = refresh.refresh_views(jobs=2, also=[_backend])
+    assert sorted(view for view, *_ in views) == sorted(refresh.VIEWS)
+    assert (thread, pid) == (threading.current_thread().name, mine)
