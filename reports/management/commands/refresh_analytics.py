@@ -33,8 +33,8 @@ class Command(BaseCommand):
         # The search's precomputed lists of frequent words (catalog 0016, 0022): exact at
         # any age, faster the fresher (products changed since are keyed live); and their
         # facet counts by price band (catalog 0023), which are as of this refresh. Not a
-        # view, but in the same pool, first: the longest task (full scale: 100 s, the
-        # views 30-80 s each), so the other connection refreshes views meanwhile.
+        # view, but in the same pool, first: the longest task (full scale: 130-150 s, the
+        # views 40-90 s each), so the other connection refreshes views meanwhile.
         for name, seconds, count in refresh.refresh_views(jobs=jobs, also=[_search_terms]):
             self.stdout.write(f"refreshed {name:<30} {count:>10,} rows  {seconds:>8.3f} s")
         self.stdout.write(f"analytics views and search lists: {time.monotonic() - started:.1f} s with {jobs} job(s)")
