@@ -152,7 +152,8 @@ $$;
 REVOKE ALL ON FUNCTION catalog_search_facets_refresh() FROM PUBLIC;
 """
 
-# 0025's function has no SET work_mem: CREATE OR REPLACE resets the function's settings.
+# 0025's function has no SET work_mem or enable_mergejoin: CREATE OR REPLACE resets the
+# function's settings to the new definition's, so the reverse drops them.
 assert previous.FUNCTION.lstrip().startswith("CREATE OR REPLACE FUNCTION catalog_search_facets_refresh()")
 
 
