@@ -203,9 +203,10 @@ def _backend() -> tuple[str, float, int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_search_lists_refresh_in_the_views_pool_first(capsys):  # type: ignore[no-untyped-def]
+def test_the_search_lists_refresh_in_the_views_pool_on_their_own_connection(capsys):  # type: ignore[no-untyped-def]
     # refresh_analytics gives the search's lists (its longest step at full scale) to the
-    # views' pool, first, instead of running them after every view on one connection.
+    # views' pool (first: submitted before the views), instead of after every view on one
+    # connection.
     from reports import refresh
 
     [(mine,)] = sql("SELECT pg_backend_pid()")
