@@ -25,6 +25,8 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import override_settings
 
+from reports.bench.machine import speed_line
+
 BUDGET_MS = 1000.0
 DEFAULT_REPEATS = 5
 
@@ -195,6 +197,7 @@ def render(results: list[AdminResult], env: dict[str, str], repeats: int) -> str
         "",
         f"- date: {env['date']}",
         f"- machine: {env['machine']}",
+        speed_line(env),
         f"- database: {env['postgres']}; size {env['database size']}",
         f"- commit: {env['commit']}",
         f"- within budget: {met} of {len(results)}",

@@ -63,6 +63,8 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from reports.bench.machine import speed_line
+
 SCENARIOS = ("distinct", "hot")
 DEFAULT_CLIENTS = (8, 32)
 DEFAULT_SECONDS = 10.0
@@ -1089,6 +1091,7 @@ def render(run: BenchRun, env: dict[str, str]) -> str:
             "",
             f"- date: {env['date']}",
             f"- machine: {env['machine']}",
+            speed_line(env),
             f"- database: {env['postgres']}; size {env['database size']}",
             f"- commit: {env['commit']}",
             f"- limits: {opts.seconds:g} s and {opts.max_orders:,} orders per scenario (shared by its clients);"

@@ -43,6 +43,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
 
+from reports.bench.machine import speed_line
+
 LUA_SCRIPT = Path(__file__).resolve().parent / "wrk" / "shopwave.lua"
 HOST = "127.0.0.1"  # loopback only, always
 CEILING = "healthz"
@@ -923,6 +925,7 @@ def render(run: HttpRun, env: dict[str, str]) -> str:
             f"- date: {env['date']}",
             f"- machine: {env['machine']}; load average at start {load} (wrk, gunicorn and PostgreSQL share these"
             " cores with anything else running: compare numbers within one run)",
+            speed_line(env),
             f"- database: {env['postgres']}; size {env['database size']}; listed {sizes}",
             f"- commit: {env['commit']}",
             f"- server: {run.gunicorn}, {o.server.describe()}; load generator: {run.wrk}, {o.connections}"

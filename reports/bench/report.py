@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from reports.bench.machine import machine_speed, speed_line
 from reports.bench.runner import BenchRun, PatternResult
 
 # Text after this line in an existing report is hand-written analysis: kept on rewrite.
@@ -83,6 +84,7 @@ def environment() -> dict[str, str]:
         "postgres": f"PostgreSQL {version} ({pg_settings})",
         "database size": size,
         "commit": commit,
+        "speed": machine_speed(),
     }
 
 
@@ -131,6 +133,7 @@ def render(run: BenchRun, env: dict[str, str]) -> str:
             "",
             f"- date: {env['date']}",
             f"- machine: {env['machine']}",
+            speed_line(env),
             f"- database: {env['postgres']}; size {env['database size']}",
             f"- commit: {env['commit']}",
             f"- scale: **{run.scale}** — {counts}",

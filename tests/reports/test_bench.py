@@ -20,6 +20,11 @@ from reports.bench.runner import PatternResult, detect_scale
 pytestmark = pytest.mark.django_db
 
 NUMBER = r"\d+\.\d\d"
+# reports.bench.report.speed_line(): three figures, each a number.
+SPEED_LINE = (
+    r"- machine speed when the report was written: Python sums 1,000,000 squares in \d+ ms, PostgreSQL counts"
+    r" 1,000,000 series rows in \d+ ms \(each the best of 3\), a `SELECT 1` round trip takes \d+ µs"
+)
 
 
 def test_bench_reports_every_pattern_and_leaves_the_data_unchanged(tmp_path: Path) -> None:
@@ -35,6 +40,7 @@ def test_bench_reports_every_pattern_and_leaves_the_data_unchanged(tmp_path: Pat
     text = output.read_text(encoding="utf-8")
     assert "scale: **demo**" in text
     assert "detected scale: demo" in out.getvalue()
+    assert re.search(SPEED_LINE, text), "the report says how fast the machine was"
     for pattern in PATTERNS:
         row = next(line for line in text.splitlines() if line.startswith(f"| {pattern} |"))
         cells = [c.strip() for c in row.strip("|").split("|")]

@@ -18,6 +18,7 @@ from catalog.models import Variant
 from orders.models import Order, OrderItem
 from orders.services import OrderError
 from reports.bench import checkout
+from tests.reports.test_bench import SPEED_LINE
 
 ROW = re.compile(r"^\| (distinct variants|hot variant \(stock [\d,]+\)) \| (\d+) \| ([\d,]+) \|.*$", re.MULTILINE)
 
@@ -51,6 +52,7 @@ def test_tiny_run_places_orders_in_both_scenarios_without_overselling(tmp_path: 
     text = output.read_text(encoding="utf-8")
     assert "<!-- bench:checkout start -->" in text and "<!-- bench:checkout end -->" in text
     assert "pgbench: skipped (--skip-pgbench)" in text
+    assert re.search(SPEED_LINE, text), "the report says how fast the machine was"
     rows = [_cells(m.group(0)) for m in ROW.finditer(text)]
     assert [r[0] for r in rows] == ["distinct variants", "hot variant (stock 3)"], text
     distinct, hot = rows

@@ -180,9 +180,10 @@ def test_markdown_report_has_ratios_goals_and_its_own_section(tmp_path: Path) ->
         "category": http.Latency([20.0] * 100, Counter({2: 100})),
         "cart-add": http.Latency([10.0], Counter({3: 1})),
     }
-    env = {"date": "d", "machine": "m", "postgres": "pg", "database size": "1 MB", "commit": "abc"}
+    env = {"date": "d", "machine": "m", "postgres": "pg", "database size": "1 MB", "commit": "abc", "speed": "s"}
     text = http.render(run, env)
     assert "| ceiling `GET /healthz` (one `SELECT 1`) |" in text
+    assert "- machine speed when the report was written: s\n" in text
     assert "| category `GET /c/<slug>/` | 1 | 6,000 | 600.0 | 60 % |" in text
     assert "| product `GET /p/<slug>/` | 1 | 4,000 | 400.0 | 40 % |" in text
     assert "category throughput ≥ 50 % of the ceiling: 60 % → met" in text
