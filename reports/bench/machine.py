@@ -29,7 +29,7 @@ def _best_ms(work: Callable[[], object], tries: int = SPEED_TRIES) -> float:
 def machine_speed() -> str:
     """How fast this machine is at the moment of the report: a pure-Python loop (this
     process's CPU), a count done by PostgreSQL (the server's CPU) and the mean round trip
-    of `SELECT 1`. On a shared virtual machine the same code has measured 1.2-1.8x apart
+    of `SELECT 1`. On a shared virtual machine the same code has measured up to 2x apart
     from one hour to the next (BENCHMARKS.md); these three figures let two reports say
     whether their machines were alike. Lower is faster."""
     python_ms = _best_ms(lambda: sum(i * i for i in range(SPEED_STEPS)))
