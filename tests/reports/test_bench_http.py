@@ -162,8 +162,22 @@ def test_wrk_result_line_is_parsed() -> None:
     assert (result.p50_ms, result.p95_ms, result.p99_ms, result.max_ms) == (1.5, 4.0, 9.0, 12.0)
     assert result.failures == 3 + 2 + 1 + 1
     assert not result.capped
+    assert result.timed == []  # only the mixed run times its requests
+    timed = http.WrkResult.from_output(out + "SHOPWAVE_TIMED 3:1500,1:20250,12:7\n").timed
+    assert timed == [(3, 1500), (1, 20250), (12, 7)]
     with pytest.raises(http.BenchError, match="no result line"):
         http.WrkResult.from_output("Running 1s test\n")
+
+
+def test_client_side_times_are_classified_by_the_entry_they_were_built_from() -> None:
+    entries = [("GET", "/p/mug/"), ("GET", "/search/?q=mug"), ("POST", "/cart/add/"), ("GET", "/p/cup/?variant=X")]
+    timed = [(1, 4000), (2, 30000), (4, 6000), (3, 12000), (5, 1), (0, 1)]  # 5 and 0: no such entry
+    pages = http.client_latency(entries, timed)
+    assert {name: page.times_ms for name, page in pages.items()} == {
+        "product": [4.0, 6.0],
+        "search": [30.0],
+        "cart-add": [12.0],
+    }
 
 
 def test_markdown_report_has_ratios_goals_and_its_own_section(tmp_path: Path) -> None:
@@ -180,6 +194,7 @@ def test_markdown_report_has_ratios_goals_and_its_own_section(tmp_path: Path) ->
         "category": http.Latency([20.0] * 100, Counter({2: 100})),
         "cart-add": http.Latency([10.0], Counter({3: 1})),
     }
+    run.mixed_client = {"product": http.Latency([6.0] * 50 + [50.0] * 50)}
     env = {"date": "d", "machine": "m", "postgres": "pg", "database size": "1 MB", "commit": "abc", "speed": "s"}
     text = http.render(run, env)
     assert "| ceiling `GET /healthz` (one `SELECT 1`) |" in text
@@ -189,8 +204,10 @@ def test_markdown_report_has_ratios_goals_and_its_own_section(tmp_path: Path) ->
     assert "category throughput ≥ 50 % of the ceiling: 60 % → met" in text
     assert "product throughput ≥ 50 % of the ceiling: 40 % → **not met**" in text
     # Mixed: product p95 is 4 ms (nearest rank 95 of 100) against QP-02's 10 ms.
-    assert "| product `GET /p/<slug>/` | 30 % | 100 | 4.0 | 4.0 | 30.0 | 30.0 | 10 ms (QP-02) | yes |" in text
-    assert "| 20.0 | 20.0 | 20.0 | 20.0 | 50 ms (QP-01) | yes |" in text
+    # Client side: p50 6 ms, p95 50 ms; the goal is judged on the server's figures.
+    row = "| product `GET /p/<slug>/` | 30 % | 100 | 4.0 | 4.0 | 30.0 | 30.0 | 6.0 | 50.0 | 10 ms (QP-02) | yes |"
+    assert row in text
+    assert "| 20.0 | 20.0 | 20.0 | 20.0 | - | - | 50 ms (QP-01) | yes |" in text  # no client times for it
     assert "no 5xx responses: 3 → **not met**" in text
     assert "only 2 customer(s)" in text
     assert "QP-09" in text and "%(D)s" in text
@@ -231,6 +248,10 @@ def test_tiny_end_to_end_run_against_gunicorn(tmp_path: Path, settings) -> None:
         assert int(cells[2].split()[0].replace(",", "")) > 0, row  # requests
     assert "no 5xx responses: 0 → met" in text
     assert "**whole mix, wrk (client side)**" in text
+    # The mixed run's requests were timed at the client too, per page type.
+    product = next(line for line in text.splitlines() if line.startswith("| product `GET /p/<slug>/` | 30 % |"))
+    cells = [c.strip() for c in product.strip("|").split("|")]
+    assert re.fullmatch(r"\d+\.\d", cells[7]) and re.fullmatch(r"\d+\.\d", cells[8]), product
     # The server is gone, and the run left no carts behind.
     port = int(re.search(r"serving on 127\.0\.0\.1:(\d+)", out.getvalue()).group(1))  # type: ignore[union-attr]
     assert not _port_open(port)

@@ -11,6 +11,22 @@
 
 local data = dofile(os.getenv("SHOPWAVE_BENCH_DATA"))
 
+-- The mixed run times each request at the client, so that its latency per page type
+-- includes every wait (for a worker's thread, in the server's queues), as a shopper sees
+-- it: wrk itself keeps one histogram for the whole run. LuaJIT reads the monotonic clock.
+local ffi = require("ffi")
+ffi.cdef([[
+typedef struct { long tv_sec; long tv_nsec; } shopwave_timespec;
+int clock_gettime(int clock_id, shopwave_timespec *tp);
+]])
+local CLOCK_MONOTONIC = 1
+local clock = ffi.new("shopwave_timespec")
+
+local function now_us()
+   ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
+   return tonumber(clock.tv_sec) * 1000000 + math.floor(tonumber(clock.tv_nsec) / 1000)
+end
+
 local threads = {}
 local thread_count = 0
 
@@ -27,6 +43,9 @@ function init(args)
    local run = data.runs[args[1]]
    limit = tonumber(args[2])
    received, s1, s2, s3, s4, s5 = 0, 0, 0, 0, 0, 0
+   -- "entry:microseconds" per response of the mixed run (entry: 1-based, in runs.mixed).
+   timing = args[1] == "mixed"
+   timed, sent_entry, sent_us = {}, 0, 0
    local shopper = data.shoppers[((thread_id - 1) % #data.shoppers) + 1]
    local base = { ["Cookie"] = shopper.cookie, ["Accept"] = "text/html", ["User-Agent"] = "shopwave-bench_http" }
    local post = {
@@ -51,11 +70,17 @@ end
 
 function request()
    position = position % #requests_ + 1
+   if timing then
+      sent_entry, sent_us = position, now_us()
+   end
    return requests_[position]
 end
 
 function response(status, headers, body)
    received = received + 1
+   if timing then
+      timed[#timed + 1] = string.format("%d:%d", sent_entry, now_us() - sent_us)
+   end
    local class = math.floor(status / 100)
    if class == 2 then
       s2 = s2 + 1
@@ -97,4 +122,13 @@ function done(summary, latency, requests)
       counts.received, counts.s1, counts.s2, counts.s3, counts.s4, counts.s5,
       errors.connect, errors.read, errors.write, errors.timeout, counts.capped
    ))
+   local all = {}
+   for _, thread in ipairs(threads) do
+      for _, value in ipairs(thread:get("timed") or {}) do
+         all[#all + 1] = value
+      end
+   end
+   if #all > 0 then
+      io.write("SHOPWAVE_TIMED " .. table.concat(all, ",") .. "\n")
+   end
 end
