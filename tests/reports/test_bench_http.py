@@ -208,6 +208,10 @@ def test_markdown_report_has_ratios_goals_and_its_own_section(tmp_path: Path) ->
     row = "| product `GET /p/<slug>/` | 30 % | 100 | 4.0 | 4.0 | 30.0 | 30.0 | 6.0 | 50.0 | 10 ms (QP-02) | yes |"
     assert row in text
     assert "| 20.0 | 20.0 | 20.0 | 20.0 | - | - | 50 ms (QP-01) | yes |" in text  # no client times for it
+    assert "p95 under the mixed load within the pattern's target: 3 of 3 page types\n" in text
+    # Product's client p95 (50 ms) misses its 10 ms; the others have no client times.
+    client = "the same, timed at the client (waits for a free worker included): 0 of 1 page types; missed by product"
+    assert client in text
     assert "no 5xx responses: 3 → **not met**" in text
     assert "only 2 customer(s)" in text
     assert "QP-09" in text and "%(D)s" in text
