@@ -232,7 +232,8 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 @dataclass
 class Latency:
-    """Server-side request times of one page type, from the access log."""
+    """Request times of one page type: server side from the access log (summarize), or
+    client side from the Lua script's clock (client_latency; no statuses)."""
 
     times_ms: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)  # by class: 2, 3, 4, 5
