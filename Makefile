@@ -76,7 +76,7 @@ format: install ## Apply ruff's fixes and formatting
 migrations-check: db ## Fail if a model change has no migration
 	@$(PY) manage.py makemigrations --check --dry-run
 
-test: db browser lint migrations-check ## Set up, then run the whole suite (browser tests included)
+test: db browser bench-tools lint migrations-check ## Set up, then run the whole suite (browser tests included)
 	@$(PY) manage.py collectstatic --noinput -v0
 	@$(PY) -m pytest
 
