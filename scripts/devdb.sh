@@ -73,7 +73,17 @@ init_cluster() {
 
 start_cluster() {
     ensure_dirs
-    if as_db "$BINDIR/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then return; fi
+    if as_db "$BINDIR/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+        # A package update replaces the binaries under a running server; the old server
+        # then fails when a backend loads one of the new libraries (plpgsql.so: "undefined
+        # symbol"). Restart it onto the installed binaries before anything uses it.
+        local running installed
+        running=$(as_db "$BINDIR/psql" -X -At -h "$SOCKDIR" -d postgres -c "SHOW server_version" 2>/dev/null || true)
+        installed=$("$BINDIR/postgres" --version | sed 's/^postgres (PostgreSQL) //')
+        if [ -z "$running" ] || [ "$running" = "$installed" ]; then return; fi
+        echo "restarting PostgreSQL: the running server is $running, the installed binaries are $installed (a package update)"
+        as_db "$BINDIR/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+    fi
     as_db "$BINDIR/pg_ctl" -D "$PGDATA" -l "$LOGFILE" -w -t 60 start >/dev/null \
         || die "PostgreSQL did not start: see $LOGFILE"
 }
@@ -92,7 +102,7 @@ bootstrap() {
     secret_key=${secret_key:-$(random_secret)$(random_secret)}
     as_db "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKDIR" -d postgres \
         -v admin_pw="$admin_pw" -v web_pw="$web_pw" -v db="$DB_NAME" \
-        -f "$ROOT/scripts/bootstrap.sql" >/dev/null
+        < "$ROOT/scripts/bootstrap.sql" >/dev/null  # stdin: the DB user may not reach the checkout
     local sock_enc
     sock_enc=$(printf '%s' "$SOCKDIR" | sed 's|/|%2F|g')
     umask 077
