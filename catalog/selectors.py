@@ -129,6 +129,10 @@ class ListingPage:
     next_cursor: str | None
     mode: str  # "all", "fulltext" or "fuzzy" (the words corrected for typos)
     searched: str = ""  # the words searched: the query, or its correction in fuzzy mode
+    # The search facets, when the listing's statement counted them from the matches it read
+    # anyway (a search of the whole catalog with no precomputed list): search_facets
+    # returns these instead of reading the matches a second time. None otherwise.
+    facets: list[dict[str, Any]] | None = None
 
 
 def _encode_cursor(sort: str, mode: str, key: list[Any]) -> str:
@@ -202,19 +206,20 @@ def _limit(rows: int) -> str:
     return f"LIMIT {int(rows)}"
 
 
-def _cards(page_sql: str, order_by: str) -> str:
+def _cards(page_sql: str, order_by: str, extra: str = "") -> str:
     """Card columns for the rows of ``page_sql`` (which selects _PAGE_COLUMNS and a rank,
     sorts and limits): the card's sub-selects (stock, image, seller) run for the page's
     rows only, and the planner knows there are few (left to plan them over the whole
     listing, it may hash every variant of the catalog once instead)."""
-    return f"WITH page AS ({page_sql}) {_card_select(order_by)}"
+    return f"WITH page AS ({page_sql}) {_card_select(order_by, extra)}"
 
 
-def _card_select(order_by: str) -> str:
-    """The cards of the rows of a CTE named ``page``, in the page's order."""
+def _card_select(order_by: str, extra: str = "") -> str:
+    """The cards of the rows of a CTE named ``page``, in the page's order (with `extra`
+    columns, a leading comma included)."""
     outer_order = order_by.replace("rank", "page.rank").replace("p.", "page.")
     return f"""
-        SELECT {_CARD_COLUMNS}, page.rank, p.seller_id
+        SELECT {_CARD_COLUMNS}, page.rank, p.seller_id{extra}
           FROM page JOIN catalog_listed_product p ON p.id = page.id
          ORDER BY {outer_order}
     """
@@ -598,6 +603,7 @@ def _fetch(
              {_limit(limit)}
         """
         return _rows(_cards(page_sql, order_by), [category_id, *params, *key_params])
+    term: tuple[bool, int] | None = None
     if mode == "fulltext":
         # Within a category: the intersection when the words are likely sparse there, else
         # (or when it finds more than its cap) the frequent word's list for the sort order
@@ -648,8 +654,21 @@ def _fetch(
              ORDER BY {order_by}
              LIMIT %s
         """
-        sql = cte + ", " + _cards(page_sql, order_by).strip().removeprefix("WITH ")
-        sql_params = [*cte_params, *rank_params, *params, *key_params, limit]
+        facets_sql, facets_params, extra = "", [], ""
+        if term is None and category_id is None:
+            # No precomputed list, so search_facets would sample these same matches live
+            # (its first FACET_SAMPLE, filtered alike: the page has no category): count
+            # them here, from the matches already read, and return them on every row.
+            kept = f"SELECT p.id FROM (SELECT * FROM m {_limit(FACET_SAMPLE)}) p WHERE {' AND '.join(clauses)}"
+            facets_sql = _FACET_ROLLUP.format(kept=kept) + ", "
+            facets_params = [*params, FACETS_SHOWN]
+            extra = f""",
+                (SELECT json_agg(json_build_object('id', f.id, 'name', f.name, 'slug', f.slug,
+                                                   'count', f.products) ORDER BY f.products DESC, f.name)
+                   FROM facets f)::text AS {_FACETS_COLUMN},
+                (SELECT count(*) FROM m) AS {_SAMPLED_COLUMN}"""
+        sql = cte + ", " + facets_sql + _cards(page_sql, order_by, extra).strip().removeprefix("WITH ")
+        sql_params = [*cte_params, *facets_params, *rank_params, *params, *key_params, limit]
     else:
         page_sql = f"""
             SELECT {_PAGE_COLUMNS}, NULL::float8 AS rank
@@ -739,10 +758,16 @@ def product_listing(*, filters: ListingFilters, after: str | None = None, limit:
         if corrected is not None:
             mode, searched = "fuzzy", corrected
             rows = _fetch(replace(filters, query=searched), "fulltext", None, limit + 1, category_id)
+    facets = None
+    if rows and _FACETS_COLUMN in rows[0]:
+        counted, sampled = rows[0][_FACETS_COLUMN], rows[0][_SAMPLED_COLUMN]
+        facets = [{**f, "at_least": sampled >= FACET_SAMPLE} for f in json.loads(counted or "[]")]
+        for row in rows:
+            del row[_FACETS_COLUMN], row[_SAMPLED_COLUMN]
     next_cursor = (
         _encode_cursor(filters.sort, mode, _key_of(rows[limit - 1], filters.sort)) if len(rows) > limit else None
     )
-    return ListingPage(products=rows[:limit], next_cursor=next_cursor, mode=mode, searched=searched)
+    return ListingPage(products=rows[:limit], next_cursor=next_cursor, mode=mode, searched=searched, facets=facets)
 
 
 # Facet counts look at no more than this many matching products: a common word matches
@@ -751,6 +776,31 @@ def product_listing(*, filters: ListingFilters, after: str | None = None, limit:
 FACET_SAMPLE = 2_000
 # A frequent word's facets count its best this many matches.
 FACET_TERM_SAMPLE = 500
+# The search page offers at most this many category facets.
+FACETS_SHOWN = 12
+
+# The facets of a sample of matches: the sample's products that pass the filters (`kept`:
+# each product tested once, the stock test being a lookup of its variants), counted per
+# category. Counts include subcategories (choosing a facet filters by the whole subtree),
+# and the top two levels of the tree are offered. The category listing holds a row per
+# product and category of its subtree's ancestors: the roll-up is one lookup of the kept
+# products' keys. CTEs to follow a `WITH` that defines the matches `m`; one parameter,
+# how many facets.
+_FACET_ROLLUP = """
+    tops AS MATERIALIZED (SELECT id, name, slug FROM catalog_category WHERE depth <= 1),
+    kept AS MATERIALIZED ({kept}),
+    facets AS (
+        SELECT a.id, a.name, a.slug, count(*) AS products
+          FROM catalog_category_listing l
+          JOIN tops a ON a.id = l.category_id
+         WHERE l.id = ANY ((SELECT array_agg(k.id) FROM kept k)::bigint[])
+         GROUP BY a.id, a.name, a.slug
+         ORDER BY products DESC, a.name
+         LIMIT %s)
+"""
+# The columns a whole-catalog search's rows carry its facets in (product_listing takes them off).
+_FACETS_COLUMN = "listing_facets"
+_SAMPLED_COLUMN = "listing_facets_sampled"
 
 
 # A frequent word's facets by price band, counted by the refresh (catalog/migrations/0023,
@@ -824,16 +874,24 @@ def _counted_facets(
 
 
 def search_facets(
-    *, filters: ListingFilters, mode: str, searched: str | None = None, limit: int = 12
+    *,
+    filters: ListingFilters,
+    mode: str,
+    searched: str | None = None,
+    limit: int = FACETS_SHOWN,
+    page: ListingPage | None = None,
 ) -> list[dict[str, Any]]:
     """Categories of the matching products with counts (filters applied, category ignored);
     ``at_least`` marks counts that are lower bounds: taken from a sample of the matches
     (FACET_SAMPLE of them, or a frequent word's best matches), or from the price bands
     inside a price range that cuts some (a frequent word's counted facets). `mode` and
     `searched` are the listing page's (the corrected words when it corrected them: not
-    corrected a second time)."""
+    corrected a second time). Given the listing `page` of these filters, its own facets
+    when its statement counted them (ListingPage.facets: the same sample, read once)."""
     if not filters.query or mode == "all":
         return []
+    if page is not None and page.facets is not None and filters.category is None and limit <= FACETS_SHOWN:
+        return page.facets[:limit]
     query = filters.query
     if mode == "fuzzy":
         query = searched or _corrected(filters.query) or filters.query
@@ -854,22 +912,12 @@ def search_facets(
         sort=filters.sort,
     )
     clauses, params = _where(unfiltered)
-    # The sample's products that pass the filters (each product tested once, the stock
-    # test being a lookup of its variants), then counted per category: counts include
-    # subcategories (choosing a facet filters by the whole subtree), and the top two levels
-    # of the tree are offered. The category listing holds a row per product and category
-    # of its subtree's ancestors: the roll-up is one lookup of the kept products' keys.
-    rollup = """,
-        tops AS MATERIALIZED (SELECT id, name, slug FROM catalog_category WHERE depth <= 1),
-        kept AS MATERIALIZED ({kept})
-        SELECT a.id, a.name, a.slug, count(*) AS products, (SELECT count(*) FROM m) AS sampled
-          FROM catalog_category_listing l
-          JOIN tops a ON a.id = l.category_id
-         WHERE l.id = ANY ((SELECT array_agg(k.id) FROM kept k)::bigint[])
-         GROUP BY a.id, a.name, a.slug
-         ORDER BY products DESC, a.name
-         LIMIT %s
-    """
+    rollup = (
+        ", "
+        + _FACET_ROLLUP
+        + " SELECT f.id, f.name, f.slug, f.products, (SELECT count(*) FROM m)"
+        + " FROM facets f ORDER BY f.products DESC, f.name"
+    )
     if term is not None:
         # A frequent word: a sample of its best matches (and of the products changed
         # since), not the first matches the GIN index returns out of tens of thousands;
@@ -881,7 +929,8 @@ def search_facets(
         cte_params: list[Any] = [SEARCH_TERM_GRACE, FACET_TERM_SAMPLE, query, query, query]
         partial = truncated or entries > FACET_TERM_SAMPLE
     else:
-        # The first matches, which carry their filter columns.
+        # The first matches, which carry their filter columns (product_listing counts the
+        # same from its own read of the matches when it can: ListingPage.facets).
         cte, cte_params = _matches_cte(mode, query, cap=FACET_SAMPLE)
         sql = cte + rollup.format(kept=f"SELECT p.id FROM m p WHERE {' AND '.join(clauses)}")
         partial = False

@@ -99,7 +99,9 @@ def _listing(
             {"message": "That page link is no longer valid. Start again from the first page."},
             status=400,
         )
-    facets = selectors.search_facets(filters=filters, mode=page.mode, searched=page.searched) if with_query else []
+    facets = []
+    if with_query:
+        facets = selectors.search_facets(filters=filters, mode=page.mode, searched=page.searched, page=page)
     context.update(
         form=form,
         filters=filters,

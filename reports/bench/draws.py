@@ -311,7 +311,7 @@ def draw_qp01(rng: random.Random, pools: Pools) -> Draw:
 
     def run() -> object:
         page = catalog_selectors.product_listing(filters=filters)
-        return catalog_selectors.search_facets(filters=filters, mode=page.mode, searched=page.searched)
+        return catalog_selectors.search_facets(filters=filters, mode=page.mode, searched=page.searched, page=page)
 
     user = _maybe_user(rng, pools)
     label = f"q={words!r} ({kind}) category={category.slug if category else '-'} ({size}) {lo}-{hi} sort={sort}"

@@ -85,6 +85,50 @@ def test_search_facets_count_categories_of_the_matches(audio):  # type: ignore[n
     assert [(f["name"], f["count"]) for f in facets] == [("Audio", 4), ("Electronics", 4), ("Books", 1)]
 
 
+def test_a_whole_catalog_search_counts_its_facets_from_the_matches_it_reads(audio, monkeypatch):  # type: ignore[no-untyped-def]
+    """Words with no precomputed list, in the whole catalog: the listing's statement counts
+    the facets from the matches it reads anyway. They equal search_facets' own sample of the
+    same matches, and search_facets given the page then reads nothing."""
+    books = CategoryFactory(name="Books")
+    for n in range(3):
+        ProductFactory(name=f"Wireless Headphones {n}", categories=[audio])
+    ProductFactory(name="Wireless headphones for dummies", categories=[books])
+    sold_out, deluxe = [{"price": Decimal(20), "stock": 0}], [{"price": Decimal(900), "stock": 3}]
+    ProductFactory(name="Wireless headphones sold out", categories=[audio], variants=sold_out)
+    ProductFactory(name="Wireless headphones deluxe", categories=[audio], variants=deluxe)
+    ProductFactory(name="Wired headphones", categories=[books])  # one word only: not a match
+    both = selectors.ListingFilters(query="wireless headphones", sort="relevance")
+    cases = [
+        (both, [("Audio", 5), ("Electronics", 5), ("Books", 1)]),
+        (
+            replace(both, sort="price_asc", in_stock=True, max_price=Decimal(500)),
+            [("Audio", 3), ("Electronics", 3), ("Books", 1)],
+        ),
+    ]
+    for filters, expected in cases:
+        page = selectors.product_listing(filters=filters, limit=2)  # a page shorter than the matches
+        assert page.facets is not None
+        assert [(f["name"], f["count"]) for f in page.facets] == expected
+        assert page.facets == selectors.search_facets(filters=filters, mode=page.mode, searched=page.searched)
+        assert not any("listing_facets" in key for product in page.products for key in product)  # taken off
+        with CaptureQueriesContext(connection) as queries:
+            facets = selectors.search_facets(filters=filters, mode=page.mode, searched=page.searched, page=page)
+        assert facets == page.facets and len(queries) == 0
+        # The next page carries the same facets.
+        after = selectors.product_listing(filters=filters, after=page.next_cursor, limit=2)
+        assert after.facets == page.facets
+    # A full sample: lower bounds, alike.
+    monkeypatch.setattr(selectors, "FACET_SAMPLE", 2)
+    page = selectors.product_listing(filters=both)
+    assert page.facets is not None and all(f["at_least"] for f in page.facets)
+    assert page.facets == selectors.search_facets(filters=both, mode=page.mode, searched=page.searched)
+    # Within a category the listing reads other matches: search_facets samples its own.
+    in_audio = replace(both, category=audio)
+    page = selectors.product_listing(filters=in_audio)
+    assert page.facets is None
+    assert selectors.search_facets(filters=in_audio, mode=page.mode, searched=page.searched, page=page)
+
+
 def test_facet_counts_from_a_full_sample_are_shown_as_lower_bounds(client, audio, monkeypatch):  # type: ignore[no-untyped-def]
     for n in range(4):
         ProductFactory(name=f"Headphones {n}", categories=[audio])
